@@ -1,0 +1,1 @@
+"""Access tokens, the embedded issuer, and the access policy."""

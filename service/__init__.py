@@ -1,0 +1,1 @@
+"""The HTTP service: the Flask app, its blueprints and the application layer."""

@@ -1,0 +1,63 @@
+"""The app factory: reads configuration once, builds one application object per
+process (call it after gunicorn forks), registers blueprints and error handlers."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from auth import flask_auth
+from auth.issuer import TokenIssuer
+from auth.keys import SigningKeys
+from auth.tokens import AccessTokenValidator
+from service.cases import Cases
+from service.config import Config
+from service.database import Database, persistence_env
+from service.errors import register_error_handlers
+from service.logs import configure_logging, init_request_logging
+
+API_VERSION = "1.0.0"
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    configure_logging()
+    app = Flask("casetrail")
+    app.config.update(
+        MAX_CONTENT_LENGTH=config.max_body_bytes,
+        API_TITLE="Casetrail",
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["casetrail.config"] = config
+    config.var_dir.mkdir(parents=True, exist_ok=True)
+
+    database = Database(config.database_url)
+    cases = Cases(env=persistence_env(config.database_url), reflection_days=config.reflection_days,
+                  retries=config.command_retries)
+    app.extensions["casetrail.database"] = database
+    app.extensions["casetrail.cases"] = cases
+
+    keys = SigningKeys(config.var_dir / "keys", config.token_ttl_seconds)
+    issuer_url = config.oauth_issuer or "casetrail"
+    app.extensions["casetrail.issuer"] = TokenIssuer(keys, issuer_url, config.oauth_audience,
+                                                     config.token_ttl_seconds)
+    validator = AccessTokenValidator(issuer_url, config.oauth_audience,
+                                     lambda refresh: keys.published(),
+                                     config.oauth_org_claim, config.oauth_roles_claim)
+
+    init_request_logging(app)
+    flask_auth.init_app(app, validator)
+    api = Api(app)
+    _register_blueprints(api)
+    # After flask-smorest, whose own handler would otherwise answer HTTP errors.
+    register_error_handlers(app)
+    return app
+
+
+def _register_blueprints(api: Api) -> None:
+    from service.api import health
+
+    api.register_blueprint(health.blp)

@@ -1,0 +1,222 @@
+"""The application service: one method per use case over the Case aggregate.
+
+Every command runs through `_execute`: load the case, let the caller's policy look
+at it, run the command (the domain checks its rules), save. A version conflict
+with another writer re-runs the whole thing against the fresh state when the
+caller named no version (so the rules are checked again, and nothing is lost);
+when it named one, the command is refused with `VersionMismatch`.
+"""
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from domain.actor import Actor
+from domain.case import Case
+from domain.clock import today as _today
+
+
+class CaseNotFound(Exception):
+    pass
+
+
+class VersionMismatch(Exception):
+    def __init__(self, expected: int, actual: int | None):
+        super().__init__(f"expected version {expected}, the case is at version {actual}")
+        self.expected, self.actual = expected, actual
+
+
+class TooMuchContention(Exception):
+    """Retries ran out while other writers kept changing the case."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks, on what terms: the actor recorded on events, the version the
+    caller expects (If-Match), and the policy's check of the loaded case."""
+
+    actor: Actor
+    expected_version: int | None = None
+    authorize: Callable[[Case], None] = field(default=lambda case: None)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    result: Any = None
+    position: int | None = None  # notification id of the last event written
+
+
+class Cases(Application):
+    name = "Cases"
+
+    def __init__(self, env: dict | None = None, reflection_days: int = 30, retries: int = 20,
+                 clock: Callable[[], date] = _today):
+        super().__init__(env)
+        self.reflection_days = reflection_days
+        self.retries = retries
+        self.clock = clock
+        # Writers of one case in this process queue here instead of racing to a
+        # version conflict; conflicts with other processes are retried below.
+        self._case_locks = [threading.Lock() for _ in range(64)]
+
+    # ---- reads ---------------------------------------------------------------
+    def get_case(self, case_id: UUID, version: int | None = None) -> Case:
+        try:
+            return self.repository.get(case_id, version=version)
+        except AggregateNotFoundError:
+            raise CaseNotFound(str(case_id)) from None
+
+    # ---- commands ------------------------------------------------------------
+    def open_case(self, caller: Caller, person: dict, encounter: dict, categories: list[str],
+                  asylum_intention: bool = False, notes: str | None = None,
+                  effective_at: str | None = None) -> Outcome:
+        case = Case.open(caller.actor, person, encounter, categories, asylum_intention, notes,
+                         effective_at, today=self.clock())
+        return Outcome(case, None, self._save(case))
+
+    def add_categories(self, caller: Caller, case_id: UUID, categories: list[str], effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.add_categories(
+            caller.actor, categories, effective_at, today=self.clock()))
+
+    def remove_categories(self, caller: Caller, case_id: UUID, categories: list[str], effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.remove_categories(caller.actor, categories, effective_at))
+
+    def assess(self, caller: Caller, case_id: UUID, categories_added=(), categories_removed=(),
+               best_interests: str | None = None, trafficking_identified: bool = False,
+               effective_at: str | None = None) -> Outcome:
+        """One assessment may record several findings; they land together or not at all."""
+        def command(case: Case) -> None:
+            today = self.clock()
+            if categories_added:
+                case.add_categories(caller.actor, list(categories_added), effective_at, today=today)
+            if categories_removed:
+                case.remove_categories(caller.actor, list(categories_removed), effective_at)
+            if best_interests is not None:
+                case.determine_best_interests(caller.actor, best_interests, effective_at, today=today)
+            if trafficking_identified:
+                case.identify_trafficking_victim(caller.actor, effective_at, today=today)
+        return self._execute(caller, case_id, command)
+
+    def record_asylum(self, caller: Caller, case_id: UUID, asylum_event: str, effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.record_asylum(caller.actor, asylum_event, effective_at))
+
+    def give_consent(self, caller: Caller, case_id: UUID, purpose: str, organisation: str,
+                     effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.give_consent(
+            caller.actor, purpose, organisation, effective_at))
+
+    def withdraw_consent(self, caller: Caller, case_id: UUID, purpose: str, organisation: str,
+                         effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.withdraw_consent(
+            caller.actor, purpose, organisation, effective_at))
+
+    def refer(self, caller: Caller, case_id: UUID, to_org: str, service: str,
+              share_personal_data: bool = False, legal_basis: str | None = None, effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.refer(
+            caller.actor, to_org, service, share_personal_data, legal_basis, effective_at))
+
+    def accept_referral(self, caller: Caller, case_id: UUID, referral_id: str, effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.accept_referral(caller.actor, referral_id, effective_at))
+
+    def decline_referral(self, caller: Caller, case_id: UUID, referral_id: str, reason: str,
+                         effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.decline_referral(
+            caller.actor, referral_id, reason, effective_at))
+
+    def complete_referral(self, caller: Caller, case_id: UUID, referral_id: str, outcome: str | None = None,
+                          effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.complete_referral(
+            caller.actor, referral_id, outcome, effective_at))
+
+    def withdraw_referral(self, caller: Caller, case_id: UUID, referral_id: str, reason: str | None = None,
+                          effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.withdraw_referral(
+            caller.actor, referral_id, reason, effective_at))
+
+    def apply_for_regularization(self, caller: Caller, case_id: UUID, pathway: str, effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.apply_for_regularization(
+            caller.actor, pathway, effective_at))
+
+    def grant_regularization(self, caller: Caller, case_id: UUID, valid_until: str, effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.grant_regularization(
+            caller.actor, valid_until, effective_at))
+
+    def refuse_regularization(self, caller: Caller, case_id: UUID, reason: str, effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.refuse_regularization(caller.actor, reason, effective_at))
+
+    def initiate_return(self, caller: Caller, case_id: UUID, kind: str, destination_country: str,
+                        planned_date: str, effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.initiate_return(
+            caller.actor, kind, destination_country, planned_date, effective_at,
+            today=self.clock(), reflection_days=self.reflection_days))
+
+    def complete_return(self, caller: Caller, case_id: UUID, return_id: str, effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.complete_return(
+            caller.actor, return_id, effective_at, today=self.clock(), reflection_days=self.reflection_days))
+
+    def cancel_return(self, caller: Caller, case_id: UUID, return_id: str, reason: str | None = None,
+                      effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.cancel_return(
+            caller.actor, return_id, reason, effective_at))
+
+    def add_note(self, caller: Caller, case_id: UUID, text: str, effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.add_note(caller.actor, text, effective_at))
+
+    def assign(self, caller: Caller, case_id: UUID, assignee: str) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.assign(caller.actor, assignee))
+
+    def request_transfer(self, caller: Caller, case_id: UUID, to_org: str, reason: str | None = None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.request_transfer(caller.actor, to_org, reason))
+
+    def accept_transfer(self, caller: Caller, case_id: UUID) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.accept_transfer(caller.actor))
+
+    def reject_transfer(self, caller: Caller, case_id: UUID, reason: str | None = None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.reject_transfer(caller.actor, reason))
+
+    def close_case(self, caller: Caller, case_id: UUID, reason: str, effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.close(caller.actor, reason, effective_at))
+
+    def reopen_case(self, caller: Caller, case_id: UUID, reason: str) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.reopen(caller.actor, reason))
+
+    def erase_case(self, caller: Caller, case_id: UUID, reason: str | None = None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.erase(caller.actor, reason))
+
+    # ---- the one path every command takes -----------------------------------
+    def _execute(self, caller: Caller, case_id: UUID, command: Callable[[Case], Any]) -> Outcome:
+        with self._case_locks[hash(case_id) % len(self._case_locks)]:
+            return self._execute_with_retries(caller, case_id, command)
+
+    def _execute_with_retries(self, caller: Caller, case_id: UUID, command: Callable[[Case], Any]) -> Outcome:
+        for attempt in range(self.retries):
+            if attempt:
+                time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))  # jittered backoff
+            case = self.get_case(case_id)
+            caller.authorize(case)
+            if caller.expected_version is not None and case.version != caller.expected_version:
+                raise VersionMismatch(caller.expected_version, case.version)
+            result = command(case)
+            try:
+                position = self._save(case)
+            except IntegrityError:
+                # Another writer got there first. With If-Match the caller's view
+                # is stale: refuse. Without, decide again on the fresh state.
+                if caller.expected_version is not None:
+                    raise VersionMismatch(caller.expected_version, None) from None
+                continue
+            return Outcome(case, result, position)
+        raise TooMuchContention(f"case {case_id} kept changing; try again")
+
+    def _save(self, case: Case) -> int | None:
+        recordings = self.save(case)
+        return recordings[-1].notification.id if recordings else None

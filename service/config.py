@@ -1,0 +1,51 @@
+"""Configuration, read once from the environment (see the README's table)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _var_dir() -> Path:
+    return Path(os.environ.get("CASETRAIL_VAR_DIR", "var")).resolve()
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str
+    var_dir: Path
+    reflection_days: int = 30
+    max_body_bytes: int = 1024 * 1024
+    command_retries: int = 5
+    # OAuth: the embedded issuer is on unless an external issuer is configured.
+    oauth_issuer: str | None = None
+    oauth_jwks_url: str | None = None
+    oauth_audience: str = "casetrail"
+    oauth_org_claim: str = "org"
+    oauth_roles_claim: str = "roles"
+    token_ttl_seconds: int = 900
+    run_projections_in_process: bool = True
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def embedded_issuer(self) -> bool:
+        return self.oauth_jwks_url is None
+
+    @classmethod
+    def from_env(cls, **overrides) -> Config:
+        env = os.environ
+        var_dir = Path(overrides.pop("var_dir", None) or _var_dir())
+        values = dict(
+            database_url=env.get("CASETRAIL_DATABASE_URL") or f"sqlite:///{var_dir / 'casetrail.sqlite'}",
+            var_dir=var_dir,
+            reflection_days=int(env.get("CASETRAIL_REFLECTION_DAYS", "30")),
+            oauth_issuer=env.get("CASETRAIL_OAUTH_ISSUER"),
+            oauth_jwks_url=env.get("CASETRAIL_OAUTH_JWKS_URL"),
+            oauth_audience=env.get("CASETRAIL_OAUTH_AUDIENCE", "casetrail"),
+            oauth_org_claim=env.get("CASETRAIL_OAUTH_ORG_CLAIM", "org"),
+            oauth_roles_claim=env.get("CASETRAIL_OAUTH_ROLES_CLAIM", "roles"),
+            token_ttl_seconds=int(env.get("CASETRAIL_TOKEN_TTL", "900")),
+            run_projections_in_process=env.get("CASETRAIL_INPROCESS_PROJECTIONS", "1") not in ("0", "false", "no"),
+        )
+        values.update(overrides)
+        return cls(**values)

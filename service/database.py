@@ -1,0 +1,119 @@
+"""The database named by CASETRAIL_DATABASE_URL: the eventsourcing settings for
+the event store, and plain connections for the side tables (organisations,
+clients, idempotency keys, access log) on SQLite or PostgreSQL alike."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import unquote, urlparse
+
+
+class UnsupportedDatabaseURL(ValueError):
+    pass
+
+
+def persistence_env(url: str) -> dict[str, str]:
+    """Map a database URL onto the eventsourcing library's settings."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = sqlite_path(url)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
+                "SQLITE_LOCK_TIMEOUT": "10"}
+    if parsed.scheme in ("postgresql", "postgres"):
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": parsed.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parsed.port or 5432),
+            "POSTGRES_USER": unquote(parsed.username or "postgres"),
+            # The library insists on the key even when trust auth needs none.
+            "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_POOL_SIZE": "5",
+            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_LOCK_TIMEOUT": "5",
+        }
+    raise UnsupportedDatabaseURL(f"unsupported database URL scheme {parsed.scheme!r}")
+
+
+def sqlite_path(url: str) -> str:
+    # sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy spells them.
+    return url[len("sqlite:///"):]
+
+
+class Database:
+    """Side-table access with one SQL dialect: write `%s` placeholders; on SQLite
+    they become `?`. `transaction()` yields a cursor-like object and commits on
+    success, rolls back on error."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.kind = "sqlite" if url.startswith("sqlite:") else "postgres"
+        self._pool = None
+        self._local = threading.local()
+        if self.kind == "postgres":
+            from psycopg_pool import ConnectionPool
+
+            self._pool = ConnectionPool(url, min_size=1, max_size=10, open=True, timeout=10,
+                                        kwargs={"connect_timeout": 5})
+        else:
+            Path(sqlite_path(url)).parent.mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Cursor]:
+        if self._pool is not None:
+            with self._pool.connection() as conn, conn.transaction():
+                yield _Cursor(conn.cursor(), "%s")
+            return
+        conn = self._sqlite_connection()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            yield _Cursor(conn.cursor(), "?")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _sqlite_connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(sqlite_path(self.url), timeout=10, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=10000")
+            self._local.conn = conn
+        return conn
+
+    def ping(self) -> None:
+        with self.transaction() as cur:
+            cur.execute("SELECT 1")
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+
+
+class _Cursor:
+    def __init__(self, cursor: Any, placeholder: str):
+        self._cursor = cursor
+        self._placeholder = placeholder
+
+    def execute(self, sql: str, params: tuple | list = ()) -> _Cursor:
+        if self._placeholder != "%s":
+            sql = sql.replace("%s", self._placeholder)
+        self._cursor.execute(sql, params)
+        return self
+
+    def fetchone(self) -> tuple | None:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[tuple]:
+        return self._cursor.fetchall()
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
