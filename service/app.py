@@ -2,8 +2,9 @@
 process (call it after gunicorn forks), registers blueprints and error handlers."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask_smorest import Api
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from auth import flask_auth
 from auth.issuer import TokenIssuer
@@ -49,12 +50,22 @@ def create_app(config: Config | None = None) -> Flask:
                                      config.oauth_org_claim, config.oauth_roles_claim)
 
     init_request_logging(app)
+    _refuse_oversized_bodies(app, config.max_body_bytes)
     flask_auth.init_app(app, validator)
     api = Api(app)
     _register_blueprints(api)
     # After flask-smorest, whose own handler would otherwise answer HTTP errors.
     register_error_handlers(app)
     return app
+
+
+def _refuse_oversized_bodies(app: Flask, limit: int) -> None:
+    # Werkzeug enforces MAX_CONTENT_LENGTH only when a view reads the body; refuse
+    # up front so no route, authenticated or not, is handed an oversized request.
+    @app.before_request
+    def _check_length() -> None:
+        if request.content_length is not None and request.content_length > limit:
+            raise RequestEntityTooLarge(f"request bodies are limited to {limit} bytes")
 
 
 def _register_blueprints(api: Api) -> None:

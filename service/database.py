@@ -8,7 +8,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlencode, urlparse, urlunparse
 
 
 class UnsupportedDatabaseURL(ValueError):
@@ -24,7 +24,8 @@ def persistence_env(url: str) -> dict[str, str]:
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
                 "SQLITE_LOCK_TIMEOUT": "10"}
     if parsed.scheme in ("postgresql", "postgres"):
-        return {
+        schema = postgres_schema(url)
+        return {**({"POSTGRES_SCHEMA": schema} if schema else {}),
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": parsed.path.lstrip("/") or "postgres",
             "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
@@ -38,6 +39,17 @@ def persistence_env(url: str) -> dict[str, str]:
             "POSTGRES_LOCK_TIMEOUT": "5",
         }
     raise UnsupportedDatabaseURL(f"unsupported database URL scheme {parsed.scheme!r}")
+
+
+def postgres_schema(url: str) -> str | None:
+    """`?schema=NAME` puts every table in that schema (tests use one per test)."""
+    return (parse_qs(urlparse(url).query).get("schema") or [None])[0]
+
+
+def _libpq_url(url: str) -> str:
+    parsed = urlparse(url)
+    query = {k: v for k, v in parse_qs(parsed.query).items() if k != "schema"}
+    return urlunparse(parsed._replace(query=urlencode(query, doseq=True)))
 
 
 def sqlite_path(url: str) -> str:
@@ -58,8 +70,12 @@ class Database:
         if self.kind == "postgres":
             from psycopg_pool import ConnectionPool
 
-            self._pool = ConnectionPool(url, min_size=1, max_size=10, open=True, timeout=10,
-                                        kwargs={"connect_timeout": 5})
+            schema = postgres_schema(url)
+            kwargs = {"connect_timeout": 5}
+            if schema:
+                kwargs["options"] = f"-c search_path={schema}"
+            self._pool = ConnectionPool(_libpq_url(url), min_size=1, max_size=10, open=True, timeout=10,
+                                        kwargs=kwargs)
         else:
             Path(sqlite_path(url)).parent.mkdir(parents=True, exist_ok=True)
 

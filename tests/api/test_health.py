@@ -1,0 +1,31 @@
+def test_healthz_answers_without_a_token(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_readyz_reports_the_database_reachable(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json["database"] == "ok"
+
+
+def test_unknown_path_is_problem_json(client, auth_header):
+    response = client.get("/no-such-thing", headers=auth_header("u1", "sms", "caseworker"))
+    assert response.status_code == 404
+    assert response.content_type == "application/problem+json"
+    assert response.json["status"] == 404
+
+
+def test_wrong_method_is_problem_json_with_allow(client):
+    response = client.post("/healthz")
+    assert response.status_code == 405
+    assert response.content_type == "application/problem+json"
+    assert "GET" in response.headers["Allow"]
+
+
+def test_body_over_one_mebibyte_is_refused_with_413(client, auth_header):
+    response = client.post("/cases", data=b"x" * (1024 * 1024 + 1), content_type="application/json",
+                           headers=auth_header("u1", "sms", "caseworker"))
+    assert response.status_code == 413
+    assert response.content_type == "application/problem+json"
