@@ -1,0 +1,32 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install token demo
+
+$(STAMP): setup.cfg pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Run the service on the embedded default: SQLite under ./var/, the embedded token
+# issuer, projections in-process. A caseworker token is printed first.
+run: $(STAMP)
+	@echo "A caseworker token for org 'sms' (valid 8 hours):"
+	@$(BIN)/casetrail token --sub officer-1 --org sms --role caseworker --role supervisor --ttl 28800
+	@echo
+	$(BIN)/casetrail serve --host 127.0.0.1 --port 8000
+
+# The whole test suite. PostgreSQL tests use CASETRAIL_TEST_POSTGRES_URL (default:
+# postgresql://postgres@127.0.0.1:5432/casetrail_test); CI sets CASETRAIL_REQUIRE_POSTGRES=1.
+test: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+token: $(STAMP)
+	@$(BIN)/casetrail token --sub officer-1 --org sms --role caseworker --role supervisor
