@@ -28,7 +28,7 @@ class Case(Referrals, Regularization, Returns, CaseRecord):
                 for key, given in sorted(self.consents.items())
             ],
             "referrals": sorted(self.referrals.values(), key=lambda r: r["id"]),
-            "regularization": self.regularization,
+            "regularization": self.regularization, "permit": self.permit,
             "returns": sorted(self.returns.values(), key=lambda r: r["id"]),
             "notes": list(self.notes), "transfer": self.transfer,
             "closure_reason": self.closure_reason,

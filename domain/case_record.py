@@ -71,6 +71,7 @@ class CaseRecord(Aggregate):
         self.consents: dict[str, bool] = {}
         self.referrals: dict[str, dict] = {}
         self.regularization: dict | None = None
+        self.permit: dict | None = None
         self.returns: dict[str, dict] = {}
         self.notes: list[dict] = [_note(actor, notes, effective_at)] if notes else []
         self.assignee: str | None = None
@@ -103,12 +104,20 @@ class CaseRecord(Aggregate):
         rules.check_accepts_commands(self)
         _check_categories(categories)
         gone = sorted(set(categories) & set(self.categories))
-        if gone:
-            self._categories_removed(actor.as_dict(), gone, effective_at)
+        if not gone:
+            return
+        # A presumption of trafficking that is withdrawn ends; if it is made again
+        # later, a new recovery and reflection period starts from that day.
+        ends_presumption = bool(TRAFFICKING_CATEGORIES & set(self.categories)) and not (
+            TRAFFICKING_CATEGORIES & (set(self.categories) - set(gone)))
+        self._categories_removed(actor.as_dict(), gone, effective_at, ends_presumption)
 
     @event("CategoriesRemoved")
-    def _categories_removed(self, actor: dict, categories: list, effective_at: str | None) -> None:
+    def _categories_removed(self, actor: dict, categories: list, effective_at: str | None,
+                            ends_presumption: bool = False) -> None:
         self.categories = sorted(set(self.categories) - set(categories))
+        if ends_presumption:
+            self.trafficking_presumed_on = None
 
     def determine_best_interests(self, actor: Actor, outcome: str, effective_at: str | None = None,
                                  today: date | None = None) -> None:

@@ -1,5 +1,10 @@
 """The regularization stage: an application for a pathway to legal stay, then a
-decision (granted with its validity, or refused with a reason)."""
+decision (granted with its validity, or refused with a reason).
+
+`regularization` is the latest application and its decision; `permit` is the last
+permit granted. They are kept apart so that applying again (a renewal, another
+pathway) or a refusal of that new application never forgets a permit that is still
+valid: rule 4 reads `permit`."""
 from __future__ import annotations
 
 from datetime import date
@@ -30,6 +35,7 @@ class Regularization(Aggregate):
     @event("RegularizationGranted")
     def _regularization_granted(self, actor: dict, valid_until: str, effective_at: str | None) -> None:
         self.regularization = {**self.regularization, "status": "granted", "valid_until": valid_until}
+        self.permit = {"pathway": self.regularization["pathway"], "valid_until": valid_until}
 
     def refuse_regularization(self, actor: Actor, reason: str, effective_at: str | None = None) -> None:
         self._check_decidable()

@@ -68,10 +68,10 @@ def _check_trafficking_reflection(case: Case, today: date, reflection_days: int)
 
 
 def _check_regularised_stay(case: Case, today: date) -> None:
-    # Rule 4: a granted permit protects until its last valid day.
-    regularization = case.regularization
-    if regularization and regularization["status"] == "granted":
-        valid_until = date.fromisoformat(regularization["valid_until"])
+    # Rule 4: a granted permit protects until its last valid day, whatever later
+    # applications or refusals say.
+    if case.permit:
+        valid_until = date.fromisoformat(case.permit["valid_until"])
         if today <= valid_until:
             raise errors.RegularisedStayViolation(
                 f"forced return refused: a granted permit is valid until {valid_until.isoformat()}")
