@@ -7,9 +7,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from auth import flask_auth
-from auth.issuer import TokenIssuer
-from auth.keys import SigningKeys
-from auth.tokens import AccessTokenValidator
+from auth import setup as auth_setup
 from service.cases import Cases
 from service.config import Config
 from service.database import Database, persistence_env
@@ -41,13 +39,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["casetrail.database"] = database
     app.extensions["casetrail.cases"] = cases
 
-    keys = SigningKeys(config.var_dir / "keys", config.token_ttl_seconds)
-    issuer_url = config.oauth_issuer or "casetrail"
-    app.extensions["casetrail.issuer"] = TokenIssuer(keys, issuer_url, config.oauth_audience,
-                                                     config.token_ttl_seconds)
-    validator = AccessTokenValidator(issuer_url, config.oauth_audience,
-                                     lambda refresh: keys.published(),
-                                     config.oauth_org_claim, config.oauth_roles_claim)
+    # The embedded issuer, or the external provider's keys (CASETRAIL_OAUTH_JWKS_URL).
+    validator = auth_setup.init_app(app, config, database)
 
     init_request_logging(app)
     _refuse_oversized_bodies(app, config.max_body_bytes)
@@ -69,6 +62,7 @@ def _refuse_oversized_bodies(app: Flask, limit: int) -> None:
 
 
 def _register_blueprints(api: Api) -> None:
-    from service.api import health
+    from service.api import health, oauth
 
     api.register_blueprint(health.blp)
+    api.register_blueprint(oauth.blp)
