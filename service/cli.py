@@ -5,6 +5,7 @@ import argparse
 import sys
 from typing import Callable
 
+from service import cli_auth
 from service.config import Config
 
 # Each command module adds its sub-commands here: name -> (configure parser, run).
@@ -44,7 +45,8 @@ def _token_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sub", required=True)
     p.add_argument("--org", required=True)
     p.add_argument("--role", action="append", required=True, dest="roles")
-    p.add_argument("--ttl", type=int, default=None, help="lifetime in seconds (default 900)")
+    p.add_argument("--ttl", type=int, default=None,
+                   help="lifetime in seconds (default and maximum: CASETRAIL_TOKEN_TTL, 900)")
     p.add_argument("--country", action="append", dest="countries",
                    help="restrict an analyst's statistics to these countries")
 
@@ -56,6 +58,17 @@ def _token(args: argparse.Namespace, config: Config) -> int:
     if not config.embedded_issuer:
         print("casetrail token needs the embedded issuer (CASETRAIL_OAUTH_JWKS_URL is set)", file=sys.stderr)
         return 2
+    from auth.principal import ROLES
+
+    unknown = sorted(set(args.roles) - ROLES)
+    if unknown:
+        print(f"unknown role(s) {unknown}; roles are {sorted(ROLES)}", file=sys.stderr)
+        return 2
+    if args.ttl is not None and not 0 < args.ttl <= config.token_ttl_seconds:
+        # A retired key stays published for one configured lifetime: a longer-lived
+        # token would stop verifying after a rotation.
+        print(f"--ttl must be between 1 and {config.token_ttl_seconds} (CASETRAIL_TOKEN_TTL)", file=sys.stderr)
+        return 2
     keys = SigningKeys(config.var_dir / "keys", config.token_ttl_seconds)
     issuer = TokenIssuer(keys, config.oauth_issuer or "casetrail", config.oauth_audience, config.token_ttl_seconds)
     extra = {"countries": args.countries} if args.countries else None
@@ -66,6 +79,9 @@ def _token(args: argparse.Namespace, config: Config) -> int:
 COMMANDS: dict[str, Command] = {
     "serve": (_serve_args, _serve),
     "token": (_token_args, _token),
+    "org": (cli_auth.org_args, cli_auth.org),
+    "client": (cli_auth.client_args, cli_auth.client),
+    "rotate-keys": (cli_auth.rotate_keys_args, cli_auth.rotate_keys),
 }
 
 
