@@ -11,6 +11,7 @@ from auth import setup as auth_setup
 from service.cases import Cases
 from service.config import Config
 from service.database import Database, persistence_env
+from service import hardening, metrics
 from service.errors import register_error_handlers
 from service.logs import configure_logging, init_request_logging
 
@@ -43,8 +44,10 @@ def create_app(config: Config | None = None) -> Flask:
     validator = auth_setup.init_app(app, config, database)
 
     init_request_logging(app)
+    metrics.init_app(app)  # before authentication, so refused requests are counted too
     _refuse_oversized_bodies(app, config.max_body_bytes)
     flask_auth.init_app(app, validator)
+    hardening.init_app(app, config)  # after authentication: rate limits key on the client
     api = Api(app)
     _register_blueprints(api)
     # After flask-smorest, whose own handler would otherwise answer HTTP errors.

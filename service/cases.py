@@ -22,6 +22,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.actor import Actor
 from domain.case import Case
 from domain.clock import today as _today
+from service import metrics
 
 
 class CaseNotFound(Exception):
@@ -209,6 +210,7 @@ class Cases(Application):
             try:
                 position = self._save(case)
             except IntegrityError:
+                metrics.count_version_conflict()
                 # Another writer got there first. With If-Match the caller's view
                 # is stale: refuse. Without, decide again on the fresh state.
                 if caller.expected_version is not None:
@@ -219,4 +221,5 @@ class Cases(Application):
 
     def _save(self, case: Case) -> int | None:
         recordings = self.save(case)
+        metrics.count_events(recordings)
         return recordings[-1].notification.id if recordings else None

@@ -10,6 +10,11 @@ def _var_dir() -> Path:
     return Path(os.environ.get("CASETRAIL_VAR_DIR", "var")).resolve()
 
 
+def _limit(value: str) -> str:
+    # "off" (or empty) disables a rate limit; anything else is a limits string ("30/minute").
+    return "" if value.strip().lower() in ("", "off", "0", "none") else value.strip()
+
+
 @dataclass(frozen=True)
 class Config:
     database_url: str
@@ -25,6 +30,13 @@ class Config:
     oauth_roles_claim: str = "roles"
     token_ttl_seconds: int = 900
     run_projections_in_process: bool = True
+    # Hardening (service/hardening.py). Rate limits are off unless set: from_env
+    # turns them on with the production defaults below.
+    cors_origins: tuple[str, ...] = ()
+    ratelimit_storage: str = "memory://"
+    ratelimit_token: str = ""
+    ratelimit_writes: str = ""
+    trusted_proxies: int = 0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -46,6 +58,11 @@ class Config:
             oauth_roles_claim=env.get("CASETRAIL_OAUTH_ROLES_CLAIM", "roles"),
             token_ttl_seconds=int(env.get("CASETRAIL_TOKEN_TTL", "900")),
             run_projections_in_process=env.get("CASETRAIL_INPROCESS_PROJECTIONS", "1") not in ("0", "false", "no"),
+            cors_origins=tuple(o.strip() for o in env.get("CASETRAIL_CORS_ORIGINS", "").split(",") if o.strip()),
+            ratelimit_storage=env.get("CASETRAIL_RATELIMIT_STORAGE", "memory://"),
+            ratelimit_token=_limit(env.get("CASETRAIL_RATELIMIT_TOKEN", "30/minute")),
+            ratelimit_writes=_limit(env.get("CASETRAIL_RATELIMIT_WRITES", "1200/minute")),
+            trusted_proxies=int(env.get("CASETRAIL_TRUSTED_PROXIES", "0")),
         )
         values.update(overrides)
         return cls(**values)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, json
+from flask import Flask, Response, current_app, json
+from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from auth.policy import CaseNotVisible, Forbidden
 from auth.tokens import KeysUnavailable, TokenRejected
 from domain import errors as domain_errors
+from service import metrics
 from service.cases import CaseNotFound, TooMuchContention, VersionMismatch
 
 PROBLEM_BASE = "https://casetrail.example/problems/"
@@ -62,6 +64,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(domain_errors.DomainError)
     def _rule(exc: domain_errors.DomainError):
+        metrics.count_rule_refusal(exc.rule)
         return problem_response(409, exc.rule, exc.title, exc.detail)
 
     @app.errorhandler(CaseNotFound)
@@ -73,6 +76,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(TokenRejected)
     def _unauthenticated(exc: TokenRejected):
         log.info("token rejected: %s", exc.reason)
+        metrics.count_auth_failure(exc.reason)
         # RFC 6750 s3.1: no error code when the request carried no token at all.
         challenge = 'Bearer realm="casetrail"'
         if exc.reason != "missing":
@@ -99,6 +103,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(TooMuchContention)
     def _busy(exc: TooMuchContention):
         return problem_response(503, "contention", "The case is busy", str(exc), headers={"Retry-After": "1"})
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(exc: RateLimitExceeded):
+        from service.hardening import retry_after_seconds
+
+        return problem_response(429, "too-many-requests", "Too many requests",
+                                f"rate limit of {exc.description} reached; retry later",
+                                headers={"Retry-After": str(retry_after_seconds(current_app))})
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -1,0 +1,132 @@
+"""Prometheus metrics, safe under gunicorn's several worker processes.
+
+With PROMETHEUS_MULTIPROC_DIR set (deploy/gunicorn.conf.py and the container do),
+prometheus-client keeps each worker's values in files there and /metrics sums them,
+so a scrape sees the whole server whichever worker answers it. Without it the
+process's default registry is served (the embedded `casetrail serve`, tests).
+
+Labels carry only bounded, non-personal values: the URL rule (`/cases/<uuid:case_id>`,
+never the raw path with its ids), the status, event type names, rule names and
+token rejection reasons.
+"""
+from __future__ import annotations
+
+import os
+import time
+from typing import Callable, Iterable
+
+from flask import Flask, Response, current_app, g, request
+from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram,
+                               generate_latest)
+from prometheus_client.core import GaugeMetricFamily
+
+REQUESTS = Counter("casetrail_http_requests_total", "HTTP requests answered, by route and status",
+                   ["method", "route", "status"])
+LATENCY = Histogram("casetrail_http_request_duration_seconds", "Time to answer a request, by route",
+                    ["method", "route"],
+                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+EVENTS_APPENDED = Counter("casetrail_events_appended_total", "Events written to the event store, by type",
+                          ["event_type"])
+VERSION_CONFLICTS = Counter("casetrail_version_conflicts_total",
+                            "Saves that lost a race with another writer of the same case")
+RULE_REFUSALS = Counter("casetrail_rule_refusals_total", "Commands refused by a domain rule", ["rule"])
+AUTH_FAILURES = Counter("casetrail_authentication_failures_total", "Rejected access tokens, by reason",
+                        ["reason"])
+RATE_LIMITED = Counter("casetrail_rate_limited_total", "Requests refused by a rate limit, by route",
+                       ["route"])
+
+# A callable returning {projection name: events behind the event store's head}.
+# The projections package provides it; the gauge is computed at scrape time, so it
+# is right whichever worker (or none) ran the projection.
+LagProvider = Callable[[], dict[str, int]]
+_UNMATCHED = "<unmatched>"
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def route_label() -> str:
+    # The rule, not the path: raw paths carry case ids and would grow without bound.
+    rule = request.url_rule
+    return rule.rule if rule is not None else _UNMATCHED
+
+
+def count_events(recordings: Iterable) -> None:
+    for recording in recordings:
+        EVENTS_APPENDED.labels(type(recording.domain_event).__name__).inc()
+
+
+def count_version_conflict() -> None:
+    VERSION_CONFLICTS.inc()
+
+
+def count_rule_refusal(rule: str) -> None:
+    RULE_REFUSALS.labels(rule).inc()
+
+
+def count_auth_failure(reason: str) -> None:
+    AUTH_FAILURES.labels(reason).inc()
+
+
+def count_rate_limited() -> None:
+    RATE_LIMITED.labels(route_label()).inc()
+
+
+def set_projection_lag_provider(app: Flask, provider: LagProvider) -> None:
+    app.extensions["casetrail.projection_lag"] = provider
+
+
+class _ProjectionLag:
+    """Collects the lag when scraped; a failing provider leaves the gauge out
+    rather than failing the whole scrape."""
+
+    def __init__(self, provider: LagProvider | None):
+        self.provider = provider
+
+    def collect(self):
+        family = GaugeMetricFamily("casetrail_projection_lag_events",
+                                   "Events in the store a projection has not processed yet",
+                                   labels=["projection"])
+        if self.provider is not None:
+            try:
+                for name, lag in sorted(self.provider().items()):
+                    family.add_metric([name], float(lag))
+            except Exception:  # noqa: BLE001 - the other metrics still matter
+                current_app.logger.warning("projection lag unavailable")
+        yield family
+
+
+def exposition() -> bytes:
+    scrape = CollectorRegistry(auto_describe=True)
+    scrape.register(_ProjectionLag(current_app.extensions.get("casetrail.projection_lag")))
+    directory = multiprocess_dir()
+    if directory:
+        from prometheus_client import multiprocess
+
+        multiprocess.MultiProcessCollector(scrape, path=directory)
+        return generate_latest(scrape)
+    return generate_latest(REGISTRY) + generate_latest(scrape)
+
+
+def init_app(app: Flask) -> None:
+    """Call before the authentication hook is registered, so refused requests
+    (401, 429) are timed and counted too."""
+
+    @app.before_request
+    def _start_timer() -> None:
+        g.metrics_started = time.perf_counter()
+
+    @app.after_request
+    def _record(response):
+        route = route_label()
+        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        started = g.get("metrics_started")
+        if started is not None:
+            LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        return response
+
+    def metrics_view() -> Response:
+        return Response(exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app.add_url_rule("/metrics", "metrics", metrics_view, methods=["GET"])
