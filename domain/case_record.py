@@ -183,15 +183,16 @@ class CaseRecord(Aggregate):
     def _note_added(self, actor: dict, text: str, effective_at: str | None) -> None:
         self.notes.append(_note(actor, text, effective_at))
 
-    def assign(self, actor: Actor, assignee: str) -> None:
+    def assign(self, actor: Actor, assignee: str, effective_at: str | None = None) -> None:
         rules.check_accepts_commands(self)
-        self._assigned(actor.as_dict(), assignee, None)
+        self._assigned(actor.as_dict(), assignee, effective_at)
 
     @event("CaseAssigned")
     def _assigned(self, actor: dict, assignee: str, effective_at: str | None) -> None:
         self.assignee = assignee
 
-    def request_transfer(self, actor: Actor, to_org: str, reason: str | None = None) -> None:
+    def request_transfer(self, actor: Actor, to_org: str, reason: str | None = None,
+                         effective_at: str | None = None) -> None:
         rules.check_accepts_commands(self)
         if self.transfer is not None:
             raise errors.InvalidTransition("a transfer is already pending")
@@ -199,16 +200,16 @@ class CaseRecord(Aggregate):
             raise errors.TransferAcceptanceRequired("only the owning organisation may transfer the case")
         if to_org == self.owner_org:
             raise errors.InvalidTransition("the case already belongs to that organisation")
-        self._transfer_requested(actor.as_dict(), to_org, reason, None)
+        self._transfer_requested(actor.as_dict(), to_org, reason, effective_at)
 
     @event("TransferRequested")
     def _transfer_requested(self, actor: dict, to_org: str, reason: str | None, effective_at: str | None) -> None:
         self.transfer = {"from_org": actor["org"], "to_org": to_org, "reason": reason}
 
-    def accept_transfer(self, actor: Actor) -> None:
+    def accept_transfer(self, actor: Actor, effective_at: str | None = None) -> None:
         rules.check_accepts_commands(self)
         rules.check_transfer_receiver(self, actor)
-        self._transfer_accepted(actor.as_dict(), None)
+        self._transfer_accepted(actor.as_dict(), effective_at)
 
     @event("TransferAccepted")
     def _transfer_accepted(self, actor: dict, effective_at: str | None) -> None:
@@ -216,10 +217,10 @@ class CaseRecord(Aggregate):
         self.transfer = None
         self.assignee = None
 
-    def reject_transfer(self, actor: Actor, reason: str | None = None) -> None:
+    def reject_transfer(self, actor: Actor, reason: str | None = None, effective_at: str | None = None) -> None:
         rules.check_accepts_commands(self)
         rules.check_transfer_receiver(self, actor)
-        self._transfer_rejected(actor.as_dict(), reason, None)
+        self._transfer_rejected(actor.as_dict(), reason, effective_at)
 
     @event("TransferRejected")
     def _transfer_rejected(self, actor: dict, reason: str | None, effective_at: str | None) -> None:
@@ -236,12 +237,12 @@ class CaseRecord(Aggregate):
         self.status = "closed"
         self.closure_reason = reason
 
-    def reopen(self, actor: Actor, reason: str) -> None:
+    def reopen(self, actor: Actor, reason: str, effective_at: str | None = None) -> None:
         if self.status == "erased":
             raise errors.CaseErased("the case was erased and accepts no command")
         if self.status != "closed":
             raise errors.InvalidTransition("only a closed case can be reopened")
-        self._reopened(actor.as_dict(), reason, None)
+        self._reopened(actor.as_dict(), reason, effective_at)
 
     @event("CaseReopened")
     def _reopened(self, actor: dict, reason: str, effective_at: str | None) -> None:

@@ -13,6 +13,7 @@ from service.config import Config
 from service.database import Database, persistence_env
 from service import hardening, metrics
 from service.errors import register_error_handlers
+from service.openapi import make_api
 from service.logs import configure_logging, init_request_logging
 
 API_VERSION = "1.0.0"
@@ -48,7 +49,7 @@ def create_app(config: Config | None = None) -> Flask:
     _refuse_oversized_bodies(app, config.max_body_bytes)
     flask_auth.init_app(app, validator)
     hardening.init_app(app, config)  # after authentication: rate limits key on the client
-    api = Api(app)
+    api = make_api(app)
     _register_blueprints(api)
     # After flask-smorest, whose own handler would otherwise answer HTTP errors.
     register_error_handlers(app)
@@ -68,4 +69,11 @@ def _register_blueprints(api: Api) -> None:
     from service.api import health, oauth
 
     api.register_blueprint(health.blp)
+    # The case API (issue 4): opening/reading first, it creates the side tables.
+    from service.api import case, identification, ownership, referrals, regularization, returns
+    from service.openapi import docs
+
+    for module in (case, identification, referrals, regularization, returns, ownership):
+        api.register_blueprint(module.blp)
+    api._app.register_blueprint(docs)
     api.register_blueprint(oauth.blp)

@@ -12,7 +12,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Callable
 from uuid import UUID
 
@@ -75,6 +75,17 @@ class Cases(Application):
             return self.repository.get(case_id, version=version)
         except AggregateNotFoundError:
             raise CaseNotFound(str(case_id)) from None
+
+    def get_case_as_of(self, case_id: UUID, as_of: datetime) -> Case:
+        """The case as it was at `as_of` (recorded time): its events up to then."""
+        version = None
+        for stored in self.repository.event_store.get(case_id):
+            if stored.timestamp > as_of:
+                break
+            version = stored.originator_version
+        if version is None:
+            raise CaseNotFound(str(case_id))
+        return self.get_case(case_id, version=version)
 
     # ---- commands ------------------------------------------------------------
     def open_case(self, caller: Caller, person: dict, encounter: dict, categories: list[str],
@@ -172,23 +183,26 @@ class Cases(Application):
     def add_note(self, caller: Caller, case_id: UUID, text: str, effective_at=None) -> Outcome:
         return self._execute(caller, case_id, lambda c: c.add_note(caller.actor, text, effective_at))
 
-    def assign(self, caller: Caller, case_id: UUID, assignee: str) -> Outcome:
-        return self._execute(caller, case_id, lambda c: c.assign(caller.actor, assignee))
+    def assign(self, caller: Caller, case_id: UUID, assignee: str, effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.assign(caller.actor, assignee, effective_at))
 
-    def request_transfer(self, caller: Caller, case_id: UUID, to_org: str, reason: str | None = None) -> Outcome:
-        return self._execute(caller, case_id, lambda c: c.request_transfer(caller.actor, to_org, reason))
+    def request_transfer(self, caller: Caller, case_id: UUID, to_org: str, reason: str | None = None,
+                         effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.request_transfer(caller.actor, to_org, reason,
+                                                                           effective_at))
 
-    def accept_transfer(self, caller: Caller, case_id: UUID) -> Outcome:
-        return self._execute(caller, case_id, lambda c: c.accept_transfer(caller.actor))
+    def accept_transfer(self, caller: Caller, case_id: UUID, effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.accept_transfer(caller.actor, effective_at))
 
-    def reject_transfer(self, caller: Caller, case_id: UUID, reason: str | None = None) -> Outcome:
-        return self._execute(caller, case_id, lambda c: c.reject_transfer(caller.actor, reason))
+    def reject_transfer(self, caller: Caller, case_id: UUID, reason: str | None = None,
+                        effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.reject_transfer(caller.actor, reason, effective_at))
 
     def close_case(self, caller: Caller, case_id: UUID, reason: str, effective_at=None) -> Outcome:
         return self._execute(caller, case_id, lambda c: c.close(caller.actor, reason, effective_at))
 
-    def reopen_case(self, caller: Caller, case_id: UUID, reason: str) -> Outcome:
-        return self._execute(caller, case_id, lambda c: c.reopen(caller.actor, reason))
+    def reopen_case(self, caller: Caller, case_id: UUID, reason: str, effective_at=None) -> Outcome:
+        return self._execute(caller, case_id, lambda c: c.reopen(caller.actor, reason, effective_at))
 
     def erase_case(self, caller: Caller, case_id: UUID, reason: str | None = None) -> Outcome:
         return self._execute(caller, case_id, lambda c: c.erase(caller.actor, reason))

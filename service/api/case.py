@@ -1,0 +1,74 @@
+"""Opening a case and reading it: now, at a version, or as it was at a time."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from auth.flask_auth import current_principal
+from auth.policy import authorize
+from service import access_log, idempotency
+from service.api import cases
+from service.api.common import (
+    ETAG_HEADER, LOCATION_HEADER, READ_ERRORS, caller, case_reply, case_url, command, problems, readable,
+)
+from service.cases import CaseNotFound, Outcome
+from service.errors import Problem
+from service.schemas.cases import CaseOut, CaseQuery, OpenCase
+
+blp = Blueprint("cases", __name__, description="Cases: opening and reading")
+idempotency.init_blueprint(blp)
+
+
+@blp.record_once
+def _side_tables(state) -> None:
+    database = state.app.extensions["casetrail.database"]
+    access_log.create_table(database)
+    state.app.extensions["casetrail.idempotency"] = idempotency.IdempotencyStore(database)
+    state.app.extensions["casetrail.idempotency"].create_table()
+
+
+def _to(operation_id: str, **extra) -> dict:
+    return {"operationId": operation_id, "parameters": {"case_id": "$response.body#/id", **extra}}
+
+
+OPENED_LINKS = {name: _to(op) for name, op in {
+    "GetCase": "getCase", "Assess": "assessCase", "RecordAsylum": "recordAsylum", "RecordConsent": "recordConsent",
+    "Refer": "refer", "AddNote": "addNote", "ApplyForRegularization": "applyForRegularization",
+    "InitiateReturn": "initiateReturn", "Assign": "assignCase", "RequestTransfer": "requestTransfer",
+    "Close": "closeCase"}.items()}
+
+
+@blp.route("/cases", methods=["POST"], endpoint="open")
+@command(blp, OpenCase, "openCase", status=201, headers=LOCATION_HEADER, links=OPENED_LINKS,
+         codes=(400, 401, 403, 413, 415, 422, 503), if_match=False)
+def open_case(data):
+    """Open a case (identification). 201 with Location and ETag."""
+    outcome = cases().open_case(caller("case.open", versioned=False), **data)
+    access = authorize(current_principal(), "case.read", outcome.case)
+    return case_reply(outcome, 201, access, {"Location": case_url(outcome.case.id)})
+
+
+@blp.route("/cases/<uuid:case_id>", methods=["GET"], endpoint="case")
+@blp.arguments(CaseQuery, location="query")
+@blp.response(200, CaseOut, headers=ETAG_HEADER)
+@problems(blp, READ_ERRORS)
+@blp.doc(operationId="getCase")
+def get_case(query, case_id):
+    """The case now; with `version` or `as_of`, as it was then (from the event store).
+    Every read is written to the access log."""
+    case, access = readable(case_id)
+    view, past = _past(case, query)
+    access_log.record(current_principal(), view, case_id=case_id, redacted=not access.personal_data)
+    return case_reply(Outcome(past), 200, access)
+
+
+def _past(case, query):
+    if "version" in query:
+        if query["version"] > case.version:
+            raise Problem(404, "version-not-found", "No such version", "the case has no such version yet")
+        return "version", cases().get_case(case.id, version=query["version"])
+    if "as_of" in query:
+        try:
+            return "as_of", cases().get_case_as_of(case.id, query["as_of"])
+        except CaseNotFound:
+            raise Problem(404, "not-yet-opened", "No state at that time", "the case was opened later") from None
+    return "current", case

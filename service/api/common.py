@@ -1,0 +1,131 @@
+"""What every case view shares: the caller (actor, If-Match, the policy run on
+the loaded case), the reply (redacted view, ETag), and the documentation of the
+responses each operation can give."""
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+from typing import Any, Iterable
+
+from flask import g, request, url_for
+
+from auth.flask_auth import current_principal
+from auth.policy import Access, authorize, relationship, require_role, view_of
+from domain.actor import Actor
+from service.api import cases
+from service.cases import Caller, Outcome
+from service.errors import Problem
+from service.schemas.cases import CaseOut
+from service.schemas.common import Problem as ProblemSchema
+
+_ETAG = re.compile(r'^"(\d{1,18})"$')
+
+ETAG_HEADER = {"ETag": {"description": 'the case version, as `"<version>"`', "schema": {"type": "string"}}}
+LOCATION_HEADER = {"Location": {"description": "where the created resource is", "schema": {"type": "string"}}}
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string", "pattern": r'^("\d+"|\*)$'},
+            "description": 'one strong entity tag, `"<version>"`: the command runs only if the case is at '
+                           'that version (else 412, nothing written); `*` matches any version. A weak tag '
+                           'never matches (412); anything else, including a list of tags, is 400.'}
+IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": False,
+                   "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[!-~]+$"},
+                   "description": "a repeat with the same key and body returns the first response and writes "
+                                  "nothing (kept 24 h); the same key with another body is 422; while the first "
+                                  "is still running, a duplicate waits up to 5 s, then gets 409 "
+                                  "`idempotency-in-progress`"}
+
+_DESCRIPTIONS = {
+    400: "Malformed If-Match or Idempotency-Key header",
+    401: "Missing or invalid access token",
+    403: "The caller's role (or relationship to the case) does not allow this",
+    404: "No such case, or a case the caller may not see",
+    409: "Refused by a case rule (`type` names it), or a duplicate still in progress",
+    412: "If-Match names another version of the case; nothing was written",
+    413: "Body over 1 MiB",
+    415: "Body is not JSON",
+    422: "Invalid body or query (`errors` by field), or an Idempotency-Key reused with another body",
+    503: "The case is busy or the database is unavailable; retry after `Retry-After`",
+}
+READ_ERRORS = (401, 403, 404, 422, 503)
+COMMAND_ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
+
+
+def problems(blp, codes: Iterable[int]):
+    """Document the problem responses an operation can give."""
+    def decorate(func):
+        for code in codes:
+            func = blp.alt_response(code, schema=ProblemSchema, content_type="application/problem+json",
+                                    description=_DESCRIPTIONS.get(code, HTTPStatus(code).phrase))(func)
+        return func
+    return decorate
+
+
+def command(blp, body, operation_id: str, *, status: int = 200, schema=CaseOut, headers: dict | None = None,
+            links: dict | None = None, codes: Iterable[int] = COMMAND_ERRORS, if_match: bool = True):
+    """The decorators of a case command: body, reply, errors, headers, links."""
+    def decorate(func):
+        func = blp.arguments(body, required=bool(body._declared_fields.keys() - {"effective_at"}))(func)
+        func = blp.response(status, schema, headers={**ETAG_HEADER, **(headers or {})})(func)
+        func = problems(blp, codes)(func)
+        doc: dict[str, Any] = {"operationId": operation_id,
+                               "parameters": [IF_MATCH, IDEMPOTENCY_KEY] if if_match else [IDEMPOTENCY_KEY]}
+        if links:
+            doc["responses"] = {str(status): {"links": links}}
+        return blp.doc(**doc)(func)
+    return decorate
+
+
+def expected_version() -> int | None:
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    header = header.strip()
+    if header.startswith("W/"):
+        return -1  # RFC 9110 13.1.1: If-Match uses strong comparison; a weak tag never matches
+    match = _ETAG.match(header)
+    if not match:
+        raise Problem(400, "invalid-if-match", "Invalid If-Match", 'send one entity tag, "<version>", or *')
+    return int(match.group(1))
+
+
+def caller(use_case: str, versioned: bool = True) -> Caller:
+    """The caller of one command: its role is checked now, its relationship to
+    the case when the case is loaded (a hidden case then answers 404)."""
+    principal = current_principal()
+    require_role(principal, use_case)
+
+    def _authorize(case) -> None:
+        g.case_access = authorize(principal, use_case, case)
+
+    version = expected_version() if versioned else None
+    return Caller(Actor(principal.sub, principal.org, principal.client_id), version, _authorize)
+
+
+def readable(case_id, use_case: str = "case.read"):
+    """Load a case for reading: (case, access), or 404 when the caller may not see it."""
+    principal = current_principal()
+    require_role(principal, use_case)
+    case = cases().get_case(case_id)
+    return case, authorize(principal, use_case, case)
+
+
+def reply_access(case) -> Access:
+    """What the caller may see of the case after its command: never more than
+    it could see before (a command must not widen a response), nor than now."""
+    before: Access = g.case_access
+    after = relationship(current_principal(), case)
+    return Access(before.relationship, before.personal_data and bool(after and after.personal_data))
+
+
+def case_reply(outcome: Outcome, status: int = 200, access: Access | None = None, headers: dict | None = None):
+    case = outcome.case
+    body = view_of(access or reply_access(case), case.state())
+    return body, status, {**etag(case.version), **(headers or {})}
+
+
+def etag(version: int) -> dict:
+    # Case bodies may hold personal data: no shared cache may keep them.
+    return {"ETag": f'"{version}"', "Cache-Control": "no-store"}
+
+
+def case_url(case_id) -> str:
+    return url_for("cases.case", case_id=case_id)

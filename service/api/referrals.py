@@ -1,0 +1,78 @@
+"""Referral-stage commands: refer, then the receiving organisation accepts,
+declines or completes; the sender withdraws."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_smorest import Blueprint
+
+from auth.flask_auth import current_principal
+from service import access_log, idempotency
+from service.api import cases
+from service.api.common import (
+    ETAG_HEADER, LOCATION_HEADER, READ_ERRORS, caller, case_reply, command, etag, problems, readable,
+)
+from service.schemas.referrals import (
+    CreatedReferral, Referral, ReferralAcceptance, ReferralCompletion, ReferralDecline, ReferralWithdrawal,
+)
+
+blp = Blueprint("referrals", __name__, description="Referrals to other organisations")
+idempotency.init_blueprint(blp)
+
+_IDS = {"case_id": "$response.body#/case_id", "referral_id": "$response.body#/id"}
+REFERRED_LINKS = {name: {"operationId": op, "parameters": _IDS} for name, op in {
+    "GetReferral": "getReferral", "Accept": "acceptReferral", "Decline": "declineReferral",
+    "Complete": "completeReferral", "Withdraw": "withdrawReferral"}.items()}
+
+
+def _referral_reply(case, referral_id: str, status: int = 200, headers: dict | None = None):
+    body = {**case.referral(referral_id), "case_id": str(case.id), "case_version": case.version}
+    return body, status, {**etag(case.version), **(headers or {})}
+
+
+@blp.route("/cases/<uuid:case_id>/referrals", methods=["POST"])
+@command(blp, Referral, "refer", status=201, schema=CreatedReferral, headers=LOCATION_HEADER,
+         links=REFERRED_LINKS)
+def refer(data, case_id):
+    """Refer the case to `to_org` for a service. 201 with the referral and its Location."""
+    outcome = cases().refer(caller("case.refer"), case_id, **data)
+    location = url_for("referrals.referral", case_id=case_id, referral_id=outcome.result)
+    return _referral_reply(outcome.case, outcome.result, 201, {"Location": location})
+
+
+@blp.route("/cases/<uuid:case_id>/referrals/<uuid:referral_id>", methods=["GET"], endpoint="referral")
+@blp.response(200, CreatedReferral, headers=ETAG_HEADER)
+@problems(blp, READ_ERRORS)
+@blp.doc(operationId="getReferral")
+def get_referral(case_id, referral_id):
+    """One referral of the case (read access to the case needed; access-logged)."""
+    case, access = readable(case_id)
+    access_log.record(current_principal(), "referral", case_id=case_id, redacted=not access.personal_data)
+    return _referral_reply(case, str(referral_id))
+
+
+@blp.route("/cases/<uuid:case_id>/referrals/<uuid:referral_id>/acceptance", methods=["POST"])
+@command(blp, ReferralAcceptance, "acceptReferral")
+def accept(data, case_id, referral_id):
+    """The receiving organisation accepts the referral."""
+    return case_reply(cases().accept_referral(caller("referral.accept"), case_id, str(referral_id), **data))
+
+
+@blp.route("/cases/<uuid:case_id>/referrals/<uuid:referral_id>/decline", methods=["POST"])
+@command(blp, ReferralDecline, "declineReferral")
+def decline(data, case_id, referral_id):
+    """The receiving organisation declines the referral, with a reason."""
+    return case_reply(cases().decline_referral(caller("referral.decline"), case_id, str(referral_id), **data))
+
+
+@blp.route("/cases/<uuid:case_id>/referrals/<uuid:referral_id>/completion", methods=["POST"])
+@command(blp, ReferralCompletion, "completeReferral")
+def complete(data, case_id, referral_id):
+    """The receiving organisation completes an accepted referral."""
+    return case_reply(cases().complete_referral(caller("referral.complete"), case_id, str(referral_id), **data))
+
+
+@blp.route("/cases/<uuid:case_id>/referrals/<uuid:referral_id>/withdrawal", methods=["POST"])
+@command(blp, ReferralWithdrawal, "withdrawReferral")
+def withdraw(data, case_id, referral_id):
+    """The sending organisation withdraws a pending referral."""
+    return case_reply(cases().withdraw_referral(caller("referral.withdraw"), case_id, str(referral_id), **data))
