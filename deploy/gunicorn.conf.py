@@ -1,0 +1,68 @@
+"""gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py`.
+
+Every value can be overridden from the environment (GUNICORN_* below) so the same
+file serves the container, Kubernetes and the test that runs the real server.
+"""
+import os
+import shutil
+from pathlib import Path
+
+# The app is built in each worker after the fork (preload_app False): every worker
+# then has its own database pools and eventsourcing application, and never shares a
+# connection or a lock inherited from the master.
+wsgi_app = "service.app:create_app()"
+preload_app = False
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# gthread: requests wait on PostgreSQL round trips (the event store's table lock,
+# the projections' reads), so threads overlap that wait at little memory cost.
+worker_class = "gthread"
+# Measured on the 2-core development machine (docs/operations.md, "Sizing"):
+#   /healthz, wrk -t2 -c16 -d10s      1x8: 2,390 req/s  2x4: 2,560 req/s  3x4: 2,480 req/s  4x2: 2,440 req/s
+#   POST /cases (authenticated write) 1x8:   151 req/s  2x4:   215 req/s  3x4:   207 req/s  4x2:   204 req/s
+# Two workers (one per core) of four threads was best for writes, which are what
+# saturates first; more processes only added context switches. On other machines
+# start from workers = cores and keep threads at 4.
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+
+# Kubernetes sends SIGTERM, then SIGKILL after terminationGracePeriodSeconds (30 s
+# in deploy/k8s): in-flight commands get 20 s to finish and save.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# Longer than a load balancer's idle timeout (typically 60 s), so the balancer, not
+# gunicorn, closes idle connections and no request is sent to a closing socket.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
+# Recycle workers now and then so a slow leak never becomes an outage; jitter keeps
+# them from restarting together.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "2000"))
+
+# The app logs JSON lines itself (service/logs.py) with request ids and without
+# query strings; gunicorn's access log would repeat them in another format.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# Behind a proxy only: which addresses may set X-Forwarded-* (the app's
+# CASETRAIL_TRUSTED_PROXIES decides what it believes).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# /dev/shm, not the container's overlay disk, for the workers' heartbeat files.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+
+def on_starting(server):
+    # Counters left by a previous run would be summed into this one's.
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        path = Path(directory)
+        if path.exists():
+            shutil.rmtree(path)
+        path.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    # A dead worker's live gauges must stop counting; its counters stay summed.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
