@@ -108,3 +108,13 @@ def auth_header(token):
         return {"Authorization": f"Bearer {token(sub, org, *roles, **extra)}"}
 
     return make
+
+
+@pytest.fixture
+def live_server(database_url, tmp_path):
+    """A real gunicorn (two workers) on a free 127.0.0.1 port, serving this test's
+    database and var dir; `live_server.url`, `.request(...)`, `.var_dir`."""
+    from tests.support.gunicorn_server import gunicorn_server
+
+    with gunicorn_server(database_url, tmp_path / "live-var", tmp_path / "gunicorn.log") as server:
+        yield server
