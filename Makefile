@@ -17,7 +17,9 @@ install: $(STAMP)
 
 # Run the service on the embedded default: SQLite under ./var/, the embedded token
 # issuer, projections in-process. A caseworker token is printed first.
+# `DEMO=1 make run` loads the demo data set first (once; see `make demo`).
 run: $(STAMP)
+	@if [ -n "$(DEMO)" ]; then $(BIN)/casetrail demo; fi
 	@echo "A caseworker token for org 'sms' (valid 8 hours):"
 	@$(BIN)/casetrail token --sub officer-1 --org sms --role caseworker --role supervisor --ttl 28800
 	@echo
@@ -27,6 +29,11 @@ run: $(STAMP)
 # postgresql://postgres@127.0.0.1:5432/casetrail_test); CI sets CASETRAIL_REQUIRE_POSTGRES=1.
 test: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# A realistic data set: several hundred cases of five organisations over two years,
+# written through the application layer. Loading it again writes nothing.
+demo: $(STAMP)
+	$(BIN)/casetrail demo
 
 token: $(STAMP)
 	@$(BIN)/casetrail token --sub officer-1 --org sms --role caseworker --role supervisor
