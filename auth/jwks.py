@@ -40,7 +40,7 @@ def http_get_json(url: str, timeout: float) -> dict:
 
 
 class JwksClient:
-    def __init__(self, url: str, max_age_seconds: float = 300, min_refetch_seconds: float = 30,
+    def __init__(self, url: str, max_age_seconds: float = 300, min_refetch_seconds: float = 10,
                  timeout_seconds: float = 3, retry_without_keys_seconds: float = 5,
                  fetch: Callable[[str, float], dict] = http_get_json,
                  clock: Callable[[], float] = time.monotonic):
@@ -50,11 +50,12 @@ class JwksClient:
         self.timeout_seconds = timeout_seconds
         self.retry_without_keys_seconds = retry_without_keys_seconds
         self._fetch = fetch
-        self._clock = clock
+        self.clock = clock
         self._lock = threading.Lock()
         self._keys: KeySet | None = None
         self._fetched_at = float("-inf")   # last successful fetch
         self._attempted_at = float("-inf")  # last attempt, successful or not
+        self._forced_at = float("-inf")     # last refetch asked for by an unknown kid
         self.fetch_count = 0
 
     def __call__(self, refresh: bool = False) -> KeySet:
@@ -63,11 +64,20 @@ class JwksClient:
     def get(self, refresh: bool = False) -> KeySet:
         """The provider's keys; `refresh=True` when a token names a kid we lack."""
         with self._lock:  # one fetch at a time; the others wait and reuse its result
-            now = self._clock()
-            wanted = self._keys is None or refresh or now - self._fetched_at >= self.max_age_seconds
-            # Without any key every request fails anyway: retry sooner than with a cache.
-            interval = self.min_refetch_seconds if self._keys is not None else self.retry_without_keys_seconds
-            if wanted and now - self._attempted_at >= interval:
+            now = self.clock()
+            if self._keys is None:
+                # Without any key every request fails anyway: retry soon, not on every request.
+                due = now - self._attempted_at >= self.retry_without_keys_seconds
+            elif refresh:
+                # An unknown kid: at most one such refetch per interval, however many
+                # forged kids arrive (a rotation that just happened gets the next one).
+                due = now - self._forced_at >= self.min_refetch_seconds
+                if due:
+                    self._forced_at = now
+            else:
+                due = (now - self._fetched_at >= self.max_age_seconds
+                       and now - self._attempted_at >= self.min_refetch_seconds)
+            if due:
                 self._refetch(now)
             if self._keys is None:
                 raise KeysUnavailable("no verification key could be fetched from the provider")

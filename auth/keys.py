@@ -21,10 +21,10 @@ from joserfc.jwk import ECKey, KeySet
 ALGORITHM = "ES256"
 # Clock skew between this server and its clients, on top of a token's lifetime.
 RETENTION_MARGIN_SECONDS = 60
-# Other processes (gunicorn workers, `casetrail rotate-keys`) may rotate: re-read
-# the directory this often, and at most once a second on an unknown kid.
+# Other processes (gunicorn workers, `casetrail rotate-keys`) may rotate. A new key
+# changes the directory's mtime, which one stat() notices; the periodic re-read is
+# for file systems whose mtimes cannot be trusted.
 RELOAD_SECONDS = 30
-MIN_REFRESH_SECONDS = 1
 
 
 class SigningKeys:
@@ -36,6 +36,7 @@ class SigningKeys:
         self._lock = threading.Lock()
         self._keys: list[dict] = []
         self._loaded_at = float("-inf")
+        self._loaded_mtime = -1
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         # Several workers start at once: only one of them may create the first key.
         with self._exclusive():
@@ -65,9 +66,10 @@ class SigningKeys:
         return KeySet([ECKey.import_key(_public(r["jwk"])) for r in self._live(self._current())])
 
     def refresh(self) -> None:
-        """Re-read the directory now (an unknown kid may be another process's new
-        key), but not more than once a second whatever callers ask."""
-        if self.clock() - self._loaded_at >= MIN_REFRESH_SECONDS:
+        """Re-read the directory if it changed (an unknown kid may be another
+        process's new key). Costs one stat() otherwise, so a flood of forged kids
+        cannot make us re-read the files."""
+        if self._directory_mtime() != self._loaded_mtime:
             self._read()
 
     # ---- files -----------------------------------------------------------------
@@ -87,8 +89,15 @@ class SigningKeys:
         os.replace(temp, final)
         return key.kid
 
+    def _directory_mtime(self) -> int:
+        try:
+            return os.stat(self.directory).st_mtime_ns
+        except OSError:
+            return -1
+
     def _read(self) -> list[dict]:
         with self._lock:
+            mtime = self._directory_mtime()  # before reading: a change during the read is seen next time
             records = []
             for path in self.directory.glob("*.json"):
                 try:
@@ -98,12 +107,12 @@ class SigningKeys:
                 except (OSError, ValueError, KeyError, TypeError):
                     continue  # deleted meanwhile, or not one of ours
             records.sort(key=lambda r: r["created_at"])
-            self._keys = records
-            self._loaded_at = self.clock()
+            self._keys, self._loaded_at, self._loaded_mtime = records, self.clock(), mtime
             return records
 
     def _current(self) -> list[dict]:
-        if self.clock() - self._loaded_at > RELOAD_SECONDS or not self._keys:
+        if (not self._keys or self.clock() - self._loaded_at > RELOAD_SECONDS
+                or self._directory_mtime() != self._loaded_mtime):
             self._read()
         return self._keys
 
