@@ -5,7 +5,7 @@ import argparse
 import sys
 from typing import Callable
 
-from service import cli_auth
+from service import cli_auth, demo
 from service.config import Config
 
 # Each command module adds its sub-commands here: name -> (configure parser, run).
@@ -82,6 +82,7 @@ COMMANDS: dict[str, Command] = {
     "org": (cli_auth.org_args, cli_auth.org),
     "client": (cli_auth.client_args, cli_auth.client),
     "rotate-keys": (cli_auth.rotate_keys_args, cli_auth.rotate_keys),
+    "demo": (demo.demo_args, demo.demo),
 }
 
 
