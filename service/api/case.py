@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from auth.flask_auth import current_principal
 from auth.policy import authorize
@@ -48,7 +49,7 @@ def open_case(data):
 
 
 @blp.route("/cases/<uuid:case_id>", methods=["GET"], endpoint="case")
-@blp.arguments(CaseQuery, location="query")
+@blp.arguments(CaseQuery, location="query", unknown=RAISE)  # a mistyped ?verison= must not read as "now"
 @blp.response(200, CaseOut, headers=ETAG_HEADER)
 @problems(blp, READ_ERRORS)
 @blp.doc(operationId="getCase")
