@@ -5,6 +5,9 @@ file serves the container, Kubernetes and the test that runs the real server.
 """
 import os
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 # The app is built in each worker after the fork (preload_app False): every worker
@@ -58,6 +61,24 @@ def on_starting(server):
         if path.exists():
             shutil.rmtree(path)
         path.mkdir(parents=True, exist_ok=True)
+    _create_tables_once(server)
+
+
+def _create_tables_once(server, attempts=5):
+    # Workers build the app at the same moment after the fork. On an empty database
+    # their concurrent CREATE TABLE IF NOT EXISTS collide in PostgreSQL's catalog
+    # (duplicate key in pg_type): a worker dies at boot and gunicorn gives up.
+    # Measured: 2 workers on a fresh schema failed this way. So build the app once,
+    # here, in a short-lived child process (the master keeps no connection or thread
+    # to fork); pods starting together may still collide, hence the retries.
+    command = [sys.executable, "-c", "from service.app import create_app; create_app()"]
+    env = {**os.environ, "CASETRAIL_INPROCESS_PROJECTIONS": "0"}
+    for attempt in range(1, attempts + 1):
+        if subprocess.run(command, env=env, stdout=subprocess.DEVNULL).returncode == 0:
+            return
+        server.log.warning("creating the tables failed (attempt %d of %d)", attempt, attempts)
+        time.sleep(attempt)
+    raise RuntimeError("the database tables could not be created; see the errors above")
 
 
 def child_exit(server, worker):

@@ -37,7 +37,11 @@ def wrk(path: str, token: str | None = None, seconds: int = 10) -> float:
                          'wrk.headers["Authorization"] = "Bearer %s"\n' % (BODY, token))
     if token:
         args += ["-s", script.name]
-    out = subprocess.run(args + [f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True).stdout
+    run = subprocess.run(args + [f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True)
+    out = run.stdout
+    if "Requests/sec" not in out:
+        print(f"    wrk failed on {path}: {run.stderr.strip() or out.strip()}")
+        return 0.0
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non2xx:
         print(f"    ({non2xx.group(1)} non-2xx answers on {path})")
@@ -55,14 +59,16 @@ def measure(workers: int, threads: int) -> tuple[float, float]:
            "GUNICORN_BIND": f"127.0.0.1:{PORT}", "GUNICORN_WORKERS": str(workers),
            "GUNICORN_THREADS": str(threads), "GUNICORN_LOGLEVEL": "warning"}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"], cwd=ROOT,
-                              env=env, stderr=subprocess.DEVNULL)
+                              env=env, stderr=open(tmp / "gunicorn.log", "wb"))
     try:
-        for _ in range(100):
+        for _ in range(300):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
                 break
             except OSError:
                 time.sleep(0.1)
+        else:
+            raise RuntimeError(f"gunicorn did not answer /healthz within 30 s; see {tmp}/gunicorn.log")
         token = subprocess.run([sys.executable, "-m", "service.cli", "token", "--sub", "bench", "--org", "sms",
                                 "--role", "caseworker"], env=env, capture_output=True, text=True,
                                cwd=ROOT).stdout.strip()
