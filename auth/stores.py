@@ -108,6 +108,11 @@ class AuthStore:
 
     def create_tables(self) -> None:
         with self.database.transaction() as cur:
+            if self.database.kind == "postgres":
+                # Workers start together, and concurrent CREATE TABLE IF NOT EXISTS
+                # races on PostgreSQL's catalogue (unique violation on pg_type):
+                # one creator at a time. (SQLite's BEGIN IMMEDIATE already serialises.)
+                cur.execute("SELECT pg_advisory_xact_lock(hashtext('casetrail.auth_store'))")
             for statement in _SCHEMA:
                 cur.execute(statement)
 
