@@ -41,7 +41,8 @@ class Config:
 
     @property
     def embedded_issuer(self) -> bool:
-        return self.oauth_jwks_url is None
+        # An empty CASETRAIL_OAUTH_JWKS_URL (compose's `${VAR:-}`) means unset too.
+        return not self.oauth_jwks_url
 
     @classmethod
     def from_env(cls, **overrides) -> Config:
