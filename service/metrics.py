@@ -35,10 +35,11 @@ AUTH_FAILURES = Counter("casetrail_authentication_failures_total", "Rejected acc
 RATE_LIMITED = Counter("casetrail_rate_limited_total", "Requests refused by a rate limit, by route",
                        ["route"])
 
-# A callable returning {projection name: events behind the event store's head}.
-# The projections package provides it; the gauge is computed at scrape time, so it
-# is right whichever worker (or none) ran the projection.
-LagProvider = Callable[[], dict[str, int]]
+# A callable returning {projection name: {"events": n, "seconds": s}} (or just n).
+# Default: projections.positions.lag over this app's database. Computed at scrape
+# time, so it is right whichever worker answers (or none runs the projection).
+LagProvider = Callable[[], dict]
+LAG_FAMILIES = ("casetrail_projection_lag_events", "casetrail_projection_lag_seconds")
 _UNMATCHED = "<unmatched>"
 
 
@@ -77,36 +78,66 @@ def set_projection_lag_provider(app: Flask, provider: LagProvider) -> None:
     app.extensions["casetrail.projection_lag"] = provider
 
 
+def _default_lag_provider() -> LagProvider | None:
+    try:
+        from projections.positions import lag
+    except ImportError:
+        return None
+    extensions = current_app.extensions
+    return lambda: lag(extensions["casetrail.database"], extensions["casetrail.cases"])
+
+
 class _ProjectionLag:
-    """Collects the lag when scraped; a failing provider leaves the gauge out
+    """Collects the lag when scraped; a failing provider leaves the gauges empty
     rather than failing the whole scrape."""
 
     def __init__(self, provider: LagProvider | None):
         self.provider = provider
 
     def collect(self):
-        family = GaugeMetricFamily("casetrail_projection_lag_events",
-                                   "Events in the store a projection has not processed yet",
+        events = GaugeMetricFamily(LAG_FAMILIES[0], "Events recorded but not yet in the view",
                                    labels=["projection"])
-        if self.provider is not None:
-            try:
-                for name, lag in sorted(self.provider().items()):
-                    family.add_metric([name], float(lag))
-            except Exception:  # noqa: BLE001 - the other metrics still matter
-                current_app.logger.warning("projection lag unavailable")
-        yield family
+        seconds = GaugeMetricFamily(LAG_FAMILIES[1], "Age of the oldest event not yet in the view",
+                                    labels=["projection"])
+        try:
+            for name, lag in sorted((self.provider() if self.provider else {}).items()):
+                lag = lag if isinstance(lag, dict) else {"events": lag}
+                events.add_metric([name], float(lag["events"]))
+                if "seconds" in lag:
+                    seconds.add_metric([name], float(lag["seconds"]))
+        except Exception:  # noqa: BLE001 - the other metrics still matter
+            current_app.logger.warning("projection lag unavailable")
+        yield events
+        yield seconds
+
+
+class _Without:
+    """Another registry's families minus the lag: a gauge set in some process at
+    some past moment must not stand beside the value computed now."""
+
+    def __init__(self, registry: CollectorRegistry):
+        self.registry = registry
+
+    def collect(self):
+        for family in self.registry.collect():
+            if family.name not in LAG_FAMILIES:
+                yield family
 
 
 def exposition() -> bytes:
-    scrape = CollectorRegistry(auto_describe=True)
-    scrape.register(_ProjectionLag(current_app.extensions.get("casetrail.projection_lag")))
+    scrape = CollectorRegistry(auto_describe=False)
     directory = multiprocess_dir()
     if directory:
         from prometheus_client import multiprocess
 
-        multiprocess.MultiProcessCollector(scrape, path=directory)
-        return generate_latest(scrape)
-    return generate_latest(REGISTRY) + generate_latest(scrape)
+        workers = CollectorRegistry(auto_describe=False)
+        multiprocess.MultiProcessCollector(workers, path=directory)
+        scrape.register(_Without(workers))
+    else:
+        scrape.register(_Without(REGISTRY))
+    provider = current_app.extensions.get("casetrail.projection_lag") or _default_lag_provider()
+    scrape.register(_ProjectionLag(provider))
+    return generate_latest(scrape)
 
 
 def init_app(app: Flask) -> None:

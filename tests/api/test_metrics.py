@@ -71,3 +71,11 @@ def test_projection_lag_gauge_comes_from_the_registered_provider(app, client):
     metrics.set_projection_lag_provider(app, lambda: {"case_summaries": 3})
     assert 'casetrail_projection_lag_events{projection="case_summaries"} 3.0' in client.get("/metrics").get_data(
         as_text=True)
+
+
+def test_projection_lag_is_reported_once_per_family(client, caseworker):
+    caseworker.open_case()
+    body = client.get("/metrics").get_data(as_text=True)
+    type_lines = [line for line in body.splitlines() if line.startswith("# TYPE ")]
+    assert len(type_lines) == len(set(type_lines))  # Prometheus refuses a family twice
+    assert body.count("# TYPE casetrail_projection_lag_events gauge") == 1

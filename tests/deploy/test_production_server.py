@@ -118,6 +118,13 @@ def test_a_case_through_the_production_server_is_counted_and_served_with_securit
     if runner is not None:  # the separate runner brings the case into the read views
         assert eventually(lambda: in_views(http, auth, production_url(server), case_id)), \
             "the projection runner did not project the case within 20 s"
+        # The lag is computed at scrape time from the tracking table: zero once caught up.
+        assert eventually(lambda: lag_of(http, "case_summaries") == 0.0)
+
+
+def lag_of(http: Http, projection: str) -> float | None:
+    body = http("GET", "/metrics")[2].decode()
+    return samples(body).get(("casetrail_projection_lag_events", (("projection", projection),)))
 
 
 def eventually(check, seconds: float = 20) -> bool:
