@@ -20,12 +20,16 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # gthread: requests wait on PostgreSQL round trips (the event store's table lock,
 # the projections' reads), so threads overlap that wait at little memory cost.
 worker_class = "gthread"
-# Measured on the 2-core development machine (docs/operations.md, "Sizing"):
-#   /healthz, wrk -t2 -c16 -d10s      1x8: 2,390 req/s  2x4: 2,560 req/s  3x4: 2,480 req/s  4x2: 2,440 req/s
-#   POST /cases (authenticated write) 1x8:   151 req/s  2x4:   215 req/s  3x4:   207 req/s  4x2:   204 req/s
-# Two workers (one per core) of four threads was best for writes, which are what
-# saturates first; more processes only added context switches. On other machines
-# start from workers = cores and keep threads at 4.
+# Measured with deploy/measure.py (wrk -t2 -c16 -d10s, PostgreSQL on the same
+# 2-core machine, other test suites running: +-40% between runs; docs/operations.md):
+#   shape   /healthz req/s            POST /cases req/s (authenticated, one event)
+#   1x8     1,613 / 2,206 / 2,308     182 / 183 / 331
+#   2x4     2,648 / 2,916 / 3,334 / 3,676   179 / 192 / 259
+#   3x4     4,123                     327
+#   4x2     2,731                     127
+# One process is held back by the GIL; two (one per core) roughly doubled /healthz.
+# Writes do not grow with workers: every save takes the event table's lock. So
+# workers = cores, 4 threads each; scale out with replicas, not workers.
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 
