@@ -145,6 +145,8 @@ def _flatten_messages(messages: dict) -> dict:
     # webargs nests by location ({"json": {...}}); the API reports fields only.
     if len(messages) == 1 and next(iter(messages)) in ("json", "query", "headers", "form", "path"):
         messages = next(iter(messages.values()))
+    if not isinstance(messages, dict):  # e.g. ["Invalid JSON body."]: about the body as a whole
+        messages = {"_body": messages}
     return messages
 
 

@@ -9,7 +9,8 @@ from auth.policy import authorize
 from service import access_log, idempotency
 from service.api import cases
 from service.api.common import (
-    ETAG_HEADER, LOCATION_HEADER, READ_ERRORS, caller, case_reply, case_url, command, problems, readable,
+    ETAG_HEADER, LOCATION_HEADER, OPEN_ERRORS, READ_ERRORS, caller, case_reply, case_url, command, problems,
+    readable,
 )
 from service.cases import CaseNotFound, Outcome
 from service.errors import Problem
@@ -40,7 +41,7 @@ OPENED_LINKS = {name: _to(op) for name, op in {
 
 @blp.route("/cases", methods=["POST"], endpoint="open")
 @command(blp, OpenCase, "openCase", status=201, headers=LOCATION_HEADER, links=OPENED_LINKS,
-         codes=(400, 401, 403, 413, 415, 422, 503), if_match=False)
+         codes=OPEN_ERRORS, if_match=False)
 def open_case(data):
     """Open a case (identification). 201 with Location and ETag."""
     outcome = cases().open_case(caller("case.open", versioned=False), **data)

@@ -18,11 +18,11 @@ from service.errors import Problem
 from service.schemas.cases import CaseOut
 from service.schemas.common import Problem as ProblemSchema
 
-_ETAG = re.compile(r'^"(\d{1,18})"$')
+_ETAG = re.compile(r'^"([0-9]{1,18})"$')
 
 ETAG_HEADER = {"ETag": {"description": 'the case version, as `"<version>"`', "schema": {"type": "string"}}}
 LOCATION_HEADER = {"Location": {"description": "where the created resource is", "schema": {"type": "string"}}}
-IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string", "pattern": r'^("\d+"|\*)$'},
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string", "pattern": r'^("[0-9]{1,18}"|\*)$'},
             "description": 'one strong entity tag, `"<version>"`: the command runs only if the case is at '
                            'that version (else 412, nothing written); `*` matches any version. A weak tag '
                            'never matches (412); anything else, including a list of tags, is 400.'}
@@ -43,10 +43,12 @@ _DESCRIPTIONS = {
     413: "Body over 1 MiB",
     415: "Body is not JSON",
     422: "Invalid body or query (`errors` by field), or an Idempotency-Key reused with another body",
+    429: "Too many writes from this client; retry after `Retry-After`",
     503: "The case is busy or the database is unavailable; retry after `Retry-After`",
 }
 READ_ERRORS = (401, 403, 404, 422, 503)
-COMMAND_ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
+COMMAND_ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 503)
+OPEN_ERRORS = (400, 401, 403, 409, 413, 415, 422, 429, 503)
 
 
 def problems(blp, codes: Iterable[int]):
@@ -69,7 +71,7 @@ def command(blp, body, operation_id: str, *, status: int = 200, schema=CaseOut, 
         doc: dict[str, Any] = {"operationId": operation_id,
                                "parameters": [IF_MATCH, IDEMPOTENCY_KEY] if if_match else [IDEMPOTENCY_KEY]}
         if links:
-            doc["responses"] = {str(status): {"links": links}}
+            doc["responses"] = {status: {"links": links}}  # int, as flask-smorest keys them
         return blp.doc(**doc)(func)
     return decorate
 

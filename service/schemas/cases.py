@@ -1,8 +1,7 @@
 """Opening a case, and the case as the API returns it."""
 from __future__ import annotations
 
-import pycountry
-from marshmallow import ValidationError, fields, validate, validates, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from domain.vocabulary import CATEGORIES, ENCOUNTER_TYPES, SEXES
 from service.schemas.common import (
@@ -12,7 +11,6 @@ from service.schemas.common import (
 DOCUMENT_TYPES = ("passport", "national_id", "travel_document", "birth_certificate", "refugee_id",
                   "residence_permit", "other")
 CONTACT_KINDS = ("phone", "email", "address", "other")
-_LANGUAGES = frozenset(lang.alpha_3 for lang in pycountry.languages)
 
 
 class Document(Strict):
@@ -36,16 +34,12 @@ class Person(Strict):
     date_of_birth = IsoDate(past=True, metadata={"description": "not in the future"})
     age_estimate = fields.Integer(validate=validate.Range(min=0, max=130))
     nationality = nationality(required=True)
+    # The form of ISO 639-3 only: its local-use range (qaa-qtz) and new codes must pass.
     languages = fields.List(fields.String(validate=validate.Regexp(r"^[a-z]{3}$")),
                             validate=validate.Length(max=10), load_default=list,
                             metadata={"description": "ISO 639-3 codes"})
     documents = fields.List(fields.Nested(Document), validate=validate.Length(max=10), load_default=list)
     contacts = fields.List(fields.Nested(Contact), validate=validate.Length(max=10), load_default=list)
-
-    @validates("languages")
-    def _known_languages(self, value, **kwargs):
-        if any(code not in _LANGUAGES for code in value):
-            raise ValidationError("not an ISO 639-3 language code")
 
     @validates_schema
     def _age_known(self, data, **kwargs):

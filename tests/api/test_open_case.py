@@ -58,7 +58,7 @@ def _refused(caseworker, body, field):
     (opening(person=person(age_estimate=400)), "age_estimate"),
     (opening(person=person(given_name="x" * 201)), "given_name"),
     (opening(person=person(languages=["prs"] * 11)), "languages"),
-    (opening(person=person(languages=["qqq"])), "languages"),
+    (opening(person=person(languages=["Dari"])), "languages"),
     (opening(encounter={"date": future(1), "country": "KAZ", "type": "border"}), "date"),
     (opening(encounter={"date": "2026-01-01", "country": "Kazakhstan", "type": "border"}), "country"),
     (opening(categories=["tourist"]), "categories"),
