@@ -157,5 +157,13 @@ def _is_database_unavailable(exc: Exception) -> bool:
     import psycopg_pool
     from eventsourcing.persistence import OperationalError as ESOperational
 
-    return isinstance(exc, (psycopg.OperationalError, psycopg_pool.PoolTimeout, ESOperational,
-                            sqlite3.OperationalError))
+    unavailable = (psycopg.OperationalError, psycopg_pool.PoolTimeout, ESOperational, sqlite3.OperationalError)
+    # A lost connection may arrive wrapped (e.g. a MapperDeserialisationError raised
+    # from the OperationalError of fetching a case key): follow `raise ... from`.
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, unavailable):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__
+    return False
