@@ -234,6 +234,23 @@ class Cases(Application):
         raise TooMuchContention(f"case {case_id} kept changing; try again")
 
     def _save(self, case: Case) -> int | None:
-        recordings = self.save(case)
+        pending = list(case.pending_events)
+        try:
+            recordings = self.save(case)
+        except IntegrityError:
+            # The library retries an insert whose connection broke (database restart).
+            # If the broken attempt had committed, the retry conflicts with our own
+            # events: that is a success, not a conflict to re-run (which would record
+            # the command twice, or open a case and answer 500).
+            if pending and self._already_stored(pending[0]):
+                return None  # saved; its notification id is unknown
+            raise
         metrics.count_events(recordings)
         return recordings[-1].notification.id if recordings else None
+
+    def _already_stored(self, event: Any) -> bool:
+        # Ours if the stored event at our version has our type and timestamp (taken
+        # when the command decided): another writer cannot match both.
+        stored = list(self.repository.event_store.get(
+            event.originator_id, gt=event.originator_version - 1, lte=event.originator_version))
+        return bool(stored) and type(stored[0]) is type(event) and stored[0].timestamp == event.timestamp
