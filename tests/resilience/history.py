@@ -62,6 +62,26 @@ def check_streams(found: dict) -> list[str]:
     return problems
 
 
+def check_acknowledged(cases, found: dict, writes: list) -> dict:
+    """Every acknowledged opening and note (workload.Load) is stored, once."""
+    from collections import Counter
+
+    acknowledged_cases = {w.case_id for w in writes if w.kind == "open" and w.answer.status == 201}
+    acknowledged_notes = [w for w in writes if w.kind == "note" and w.answer.status == 200]
+    missing = {c for c in acknowledged_cases if UUID(c) not in found}
+    assert not missing, f"{len(missing)} acknowledged cases lost"
+    notes = {case_id: cases.get_case(case_id).notes for case_id in found}
+    for write in acknowledged_notes:
+        assert any(n["text"] == write.text for n in notes[UUID(write.case_id)]), f"note lost: {write.text}"
+    # A command whose commit landed just before a crash is not recorded twice by a
+    # reconnecting retry (service/cases.py, _save).
+    texts = Counter(n["text"] for listed in notes.values() for n in listed)
+    twice = [t for t, k in texts.items() if k > 1 and t.startswith("load note")]
+    assert not twice, f"notes recorded twice: {twice[:5]}"
+    return {"acknowledged_cases": len(acknowledged_cases), "acknowledged_notes": len(acknowledged_notes),
+            "streams_stored": len(found), "unacknowledged_but_stored_cases": len(found) - len(acknowledged_cases)}
+
+
 def _day(event) -> datetime:
     return event.timestamp.astimezone(timezone.utc).date()
 

@@ -184,3 +184,51 @@ def open_cases(base_url: str, actors: Actors, count: int, seed: int = 10) -> lis
         return ids
     finally:
         client.close()
+
+
+@dataclass
+class Write:
+    kind: str  # "open" or "note"
+    case_id: str | None
+    text: str | None
+    started: float
+    answer: Answer
+
+
+class Load:
+    """Clients that open cases and add uniquely worded notes to them until stopped:
+    what a fault test runs while it breaks something."""
+
+    def __init__(self, base_url: str, actors: Actors, answer_within: float = 25.0):
+        self.base_url, self.actors, self.answer_within = base_url, actors, answer_within
+        self.stop = threading.Event()
+        self.writes: list[Write] = []
+        self.lock = threading.Lock()
+
+    def client(self, index: int) -> None:
+        rng = random.Random(index)
+        client = Client(self.base_url, timeout=self.answer_within + 20)
+        mine: list[str] = []
+        n = 0
+        deadline = time.monotonic() + 300  # bounded even if the test's own stop never comes
+        try:
+            while not self.stop.is_set() and time.monotonic() < deadline:
+                n += 1
+                started = time.monotonic()
+                if not mine or rng.random() < 0.3:
+                    answer = client.request("POST", "/cases", opening(rng, n), self.actors.caseworker)
+                    write = Write("open", answer.json()["id"] if answer.status == 201 else None, None, started,
+                                  answer)
+                    if write.case_id:
+                        mine.append(write.case_id)
+                else:
+                    case_id, text = rng.choice(mine), f"load note {index}-{n}"
+                    answer = client.request("POST", f"/cases/{case_id}/notes", {"text": text},
+                                            self.actors.caseworker)
+                    write = Write("note", case_id, text, started, answer)
+                with self.lock:
+                    self.writes.append(write)
+                if answer.status == 503:  # as a well-behaved client would, but briefly
+                    time.sleep(min(0.2, float(answer.headers.get("retry-after", "1"))))
+        finally:
+            client.close()
