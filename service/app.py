@@ -49,6 +49,9 @@ def create_app(config: Config | None = None) -> Flask:
     _refuse_oversized_bodies(app, config.max_body_bytes)
     flask_auth.init_app(app, validator)
     hardening.init_app(app, config)  # after authentication: rate limits key on the client
+    from service import json_guard
+
+    json_guard.init_app(app)  # after authentication: anonymous bodies are not even parsed
     api = make_api(app)
     _register_blueprints(api)
     # After flask-smorest, whose own handler would otherwise answer HTTP errors.
