@@ -159,8 +159,11 @@ def views_equal_a_rebuild(database, cases, wait_seconds: float = 120.0) -> dict:
     the event store and compare row for row. Returns figures."""
     import time
 
-    from projections.cli import rebuild_views
-    from projections.positions import positions
+    try:
+        from projections.cli import rebuild_views
+        from projections.positions import positions
+    except ImportError:  # the read views (issue 5) not landed in this checkout
+        return {"views": "not landed"}
 
     head = cases.recorder.max_notification_id() or 0
     deadline = time.monotonic() + wait_seconds
