@@ -75,6 +75,7 @@ def test_killed_workers_and_runner_lose_no_acknowledged_write_and_the_views_catc
 
     figures("worker crash", {
         "clients": CLIENTS, "kills": KILLS, "requests": len(writes), "statuses": dict(sorted(statuses.items())),
-        "no_answer": statuses[0],  # in flight on, or kept alive to, the killed worker "worker_replaced_in_s": [round(s, 2) for s in replaced_in],
+        # No answer: in flight on, or kept alive to, the killed worker.
+        "no_answer": statuses[0], "worker_replaced_in_s": [round(s, 2) for s in replaced_in],
         **stored_figures, "events_stored": events, **view_figures,
     })
