@@ -40,6 +40,9 @@ def create_app(config: Config | None = None) -> Flask:
                   retries=config.command_retries)
     app.extensions["casetrail.database"] = database
     app.extensions["casetrail.cases"] = cases
+    # Read views: tables always; the runner thread unless it runs as `casetrail project`.
+    from projections import embedded as embedded_projections
+    embedded_projections.init_app(app, config, database, cases)
 
     # The embedded issuer, or the external provider's keys (CASETRAIL_OAUTH_JWKS_URL).
     validator = auth_setup.init_app(app, config, database)

@@ -85,6 +85,11 @@ COMMANDS: dict[str, Command] = {
     "demo": (demo.demo_args, demo.demo),
 }
 
+# `project` and `rebuild-views` (issue 5: read views).
+from projections.cli import COMMANDS as _PROJECTION_COMMANDS  # noqa: E402
+
+COMMANDS.update(_PROJECTION_COMMANDS)
+
 
 def _safe_url(url: str) -> str:
     from urllib.parse import urlparse

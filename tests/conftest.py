@@ -81,6 +81,9 @@ def app(config):
     app = create_app(config)
     app.config["TESTING"] = True
     yield app
+    from projections import embedded  # the runner thread first: it uses both below
+
+    embedded.stop(app)
     app.extensions["casetrail.cases"].close()
     app.extensions["casetrail.database"].close()
 

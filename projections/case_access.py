@@ -1,0 +1,121 @@
+"""Which organisations may see which case, and through what: the list endpoint joins
+this table by the caller's org instead of loading every case to ask the policy.
+
+It mirrors `auth.policy.relationship` (the one policy); a test replays random
+workloads and checks, for every case, org and role, that this table and the
+policy agree. Relationships stored (all that hold, not only the strongest):
+`owner`, `referral_accepted` (an accepted or completed referral to the org),
+`referral_pending`, `transfer_pending` (the receiving org of a pending transfer).
+Auditors see every case and dpo-only callers only `owner`: decided by
+`listable_relationships` from the caller's roles, as the policy does.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from auth.policy import CASEWORK
+from auth.principal import Principal
+from projections.runner import Projection, handles
+
+ALL = None  # listable_relationships: every case (auditors)
+
+
+def listable_relationships(principal: Principal) -> tuple[str, ...] | None:
+    """The relationships through which `principal` may list a case (None: all cases),
+    in the order of `auth.policy.relationship`."""
+    if "auditor" in principal.roles:
+        return ALL
+    if not principal.has_any(CASEWORK | {"dpo"}):
+        return ()
+    if not principal.has_any(CASEWORK):
+        return ("owner",)  # a dpo sees only its own org's cases
+    relationships = ("owner", "referral_accepted", "referral_pending")
+    # The policy grants transfer_pending to supervisors only.
+    return relationships + ("transfer_pending",) if "supervisor" in principal.roles else relationships
+
+
+class CaseAccess(Projection):
+    name = "case_access"
+    tables = ("case_access", "case_access_referrals", "case_access_cases")
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS case_access ("
+        " case_id TEXT NOT NULL, org TEXT NOT NULL, relationship TEXT NOT NULL,"
+        " PRIMARY KEY (case_id, org, relationship))",
+        "CREATE INDEX IF NOT EXISTS case_access_org ON case_access (org, relationship, case_id)",
+        # The facts the relationships are derived from, kept so each event can
+        # recompute its case's rows from scratch (simple, and exact on replay).
+        "CREATE TABLE IF NOT EXISTS case_access_cases ("
+        " case_id TEXT PRIMARY KEY, owner_org TEXT NOT NULL, transfer_to TEXT)",
+        "CREATE TABLE IF NOT EXISTS case_access_referrals ("
+        " case_id TEXT NOT NULL, referral_id TEXT NOT NULL, to_org TEXT NOT NULL, status TEXT NOT NULL,"
+        " PRIMARY KEY (case_id, referral_id))",
+    )
+
+    @handles("CaseOpened")
+    def _opened(self, cur: Any, e: Any) -> None:
+        cur.execute("INSERT INTO case_access_cases (case_id, owner_org, transfer_to) VALUES (%s, %s, NULL)",
+                    (str(e.originator_id), e.actor["org"]))
+        self._recompute(cur, e.originator_id)
+
+    @handles("TransferRequested")
+    def _transfer_requested(self, cur: Any, e: Any) -> None:
+        self._set_case(cur, e.originator_id, "transfer_to = %s", (e.to_org,))
+
+    @handles("TransferAccepted")
+    def _transfer_accepted(self, cur: Any, e: Any) -> None:
+        self._set_case(cur, e.originator_id, "owner_org = transfer_to, transfer_to = NULL", ())
+
+    @handles("TransferRejected")
+    def _transfer_rejected(self, cur: Any, e: Any) -> None:
+        self._set_case(cur, e.originator_id, "transfer_to = NULL", ())
+
+    @handles("ReferralMade")
+    def _referral_made(self, cur: Any, e: Any) -> None:
+        cur.execute("INSERT INTO case_access_referrals (case_id, referral_id, to_org, status)"
+                    " VALUES (%s, %s, %s, 'pending')", (str(e.originator_id), e.referral_id, e.to_org))
+        self._recompute(cur, e.originator_id)
+
+    @handles("ReferralAccepted")
+    def _referral_accepted(self, cur: Any, e: Any) -> None:
+        self._set_referral(cur, e, "accepted")
+
+    @handles("ReferralDeclined")
+    def _referral_declined(self, cur: Any, e: Any) -> None:
+        self._set_referral(cur, e, "declined")
+
+    @handles("ReferralCompleted")
+    def _referral_completed(self, cur: Any, e: Any) -> None:
+        self._set_referral(cur, e, "completed")
+
+    @handles("ReferralWithdrawn")
+    def _referral_withdrawn(self, cur: Any, e: Any) -> None:
+        self._set_referral(cur, e, "withdrawn")
+
+    # ---- helpers -------------------------------------------------------------
+    def _set_case(self, cur: Any, case_id: Any, assignments: str, params: tuple) -> None:
+        cur.execute(f"UPDATE case_access_cases SET {assignments} WHERE case_id = %s", (*params, str(case_id)))
+        self._recompute(cur, case_id)
+
+    def _set_referral(self, cur: Any, e: Any, status: str) -> None:
+        cur.execute("UPDATE case_access_referrals SET status = %s WHERE case_id = %s AND referral_id = %s",
+                    (status, str(e.originator_id), e.referral_id))
+        self._recompute(cur, e.originator_id)
+
+    @staticmethod
+    def _recompute(cur: Any, case_id: Any) -> None:
+        case_id = str(case_id)
+        owner, transfer_to = cur.execute("SELECT owner_org, transfer_to FROM case_access_cases"
+                                         " WHERE case_id = %s", (case_id,)).fetchone()
+        rows = {(owner, "owner")}
+        if transfer_to:
+            rows.add((transfer_to, "transfer_pending"))
+        for to_org, status in cur.execute("SELECT to_org, status FROM case_access_referrals"
+                                          " WHERE case_id = %s", (case_id,)).fetchall():
+            if status in ("accepted", "completed"):
+                rows.add((to_org, "referral_accepted"))
+            elif status == "pending":
+                rows.add((to_org, "referral_pending"))
+        cur.execute("DELETE FROM case_access WHERE case_id = %s", (case_id,))
+        for org, relationship in sorted(rows):
+            cur.execute("INSERT INTO case_access (case_id, org, relationship) VALUES (%s, %s, %s)",
+                        (case_id, org, relationship))

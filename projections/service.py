@@ -1,0 +1,158 @@
+"""Run the projection runners: as `casetrail project` (its own process, production)
+or in a background thread of the app (the embedded default).
+
+Only one runner per projection is active: on PostgreSQL each projection is led by
+whoever holds its session advisory lock (`pg_try_advisory_lock`) on a dedicated
+connection; the others poll for it and take over when the holder's connection
+dies with it. (The tracking compare-and-set in `Runner.run_batch` keeps the view
+exact even if two ever ran at once, e.g. two runners on one SQLite file.)
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from typing import Any
+
+from projections import all_projections
+from projections.runner import PositionMoved, Runner, ensure_tables
+from service.database import Database, _libpq_url, postgres_schema
+
+log = logging.getLogger("casetrail.projections")
+
+
+class Leadership:
+    """Who runs which projection. Without PostgreSQL every runner leads."""
+
+    def __init__(self, database: Database):
+        self.database = database
+        self._conn: Any = None
+        self._held: set[str] = set()
+
+    def _key(self, name: str) -> int:
+        scope = f"{postgres_schema(self.database.url) or 'public'}:{name}"
+        return int.from_bytes(hashlib.sha256(scope.encode()).digest()[:8], "big", signed=True)
+
+    def lead(self, name: str) -> bool:
+        if self.database.kind != "postgres":
+            return True
+        import psycopg
+
+        try:
+            if self._conn is None or self._conn.closed:
+                self._held.clear()
+                self._conn = psycopg.connect(_libpq_url(self.database.url), autocommit=True, connect_timeout=5)
+            if name in self._held:
+                self._conn.execute("SELECT 1")  # a dead connection means the lock is gone too
+                return True
+            if self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key(name),)).fetchone()[0]:
+                self._held.add(name)
+                log.info("leading projection %s", name)
+                return True
+        except psycopg.Error:
+            self.release()
+        return False
+
+    def release(self) -> None:
+        self._held.clear()
+        if self._conn is not None:
+            try:
+                self._conn.close()  # closing the session releases its advisory locks
+            except Exception:  # noqa: BLE001 - it may be dead already
+                pass
+            self._conn = None
+
+
+class ProjectionService:
+    def __init__(self, database: Database, application: Any, batch_size: int = 500,
+                 poll_interval: float = 0.05):
+        self.database = database
+        self.application = application
+        self.runners = [Runner(database, application, p, batch_size) for p in all_projections()]
+        self.poll_interval = poll_interval
+        self.leadership = Leadership(database)
+        self.stop_event = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._listener: Any = None
+
+    # ---- one pass, or until stopped ------------------------------------------
+    def run_once(self) -> dict[str, int]:
+        """Catch up every projection this process may lead; others are skipped."""
+        ensure_tables(self.database, [r.projection for r in self.runners])
+        try:
+            return {r.name: r.catch_up() for r in self.runners if self.leadership.lead(r.name)}
+        finally:
+            # One pass leads only while it runs: a runner that is alive takes over.
+            self.leadership.release()
+
+    def run(self) -> None:
+        ensure_tables(self.database, [r.projection for r in self.runners])
+        failures = 0
+        while not self.stop_event.is_set():
+            try:
+                applied = self._pass()
+                failures = 0
+            except Exception:  # noqa: BLE001 - a bad moment must not end the runner
+                failures += 1
+                log.exception("projection pass failed")
+                self.stop_event.wait(min(5.0, 0.1 * 2 ** min(failures, 6)))
+                continue
+            if not applied:
+                self._wait_for_events()
+        self._close()
+
+    def _pass(self) -> int:
+        applied = 0
+        head = self.application.recorder.max_notification_id() or 0
+        for runner in self.runners:
+            if self.stop_event.is_set() or not self.leadership.lead(runner.name):
+                continue
+            if runner.position() >= head:
+                continue
+            try:
+                applied += runner.run_batch()
+            except PositionMoved:
+                applied += 1  # someone else moved it: look again at once
+        return applied
+
+    def _wait_for_events(self) -> None:
+        """Sleep until the next poll, or earlier when PostgreSQL says events arrived."""
+        channel = getattr(self.application.recorder, "channel_name", None)
+        if self.database.kind != "postgres" or not channel:
+            self.stop_event.wait(self.poll_interval)
+            return
+        import psycopg
+        from psycopg import sql
+
+        try:
+            if self._listener is None or self._listener.closed:
+                self._listener = psycopg.connect(_libpq_url(self.database.url), autocommit=True,
+                                                 connect_timeout=5)
+                self._listener.execute(sql.SQL("LISTEN {0}").format(sql.Identifier(channel)))
+            for _ in self._listener.notifies(timeout=max(self.poll_interval, 0.5), stop_after=1):
+                break
+        except psycopg.Error:
+            self._listener = None
+            self.stop_event.wait(self.poll_interval)
+
+    # ---- the background thread of the embedded default ------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self.run, name="casetrail-projections", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stop_event.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _close(self) -> None:
+        self.leadership.release()
+        if self._listener is not None:
+            try:
+                self._listener.close()
+            except Exception:  # noqa: BLE001
+                pass
+            self._listener = None

@@ -1,0 +1,182 @@
+"""Counters for GET /stats/cases, so a query costs the number of counter cells it
+reads, never the number of cases.
+
+Design. A case's *dimensions* are ten single-valued ones (stage, status, nationality,
+sex, age group, encounter country and type, owner org, month opened, asylum status)
+and three multi-valued ones (category, referral service, return kind). The table
+`stats_cells` holds one counter per combination of all dimension values (a cell),
+at each of eight *grains*: a grain is the subset of multi-valued dimensions it
+breaks down by (bit 1 category, 2 referral service, 4 return kind); a dimension
+outside the grain holds '*'. A case adds 1 to one cell per grain and per
+combination of its values of the grain's multi-valued dimensions, so a case is
+counted once per category (per service, per return kind) it has, and a case with
+none counts under 'none'. A query picks the grain of the multi-valued dimensions it
+groups or filters by and sums cells there: the cells read are bounded by the
+combinations of values that occur, which stops growing once they are all seen.
+
+Maintenance is incremental: each case's current dimension values are kept in
+`stats_case_dims` (no personal data: only the codes counted); an event that
+changes them takes 1 from each old cell and adds 1 to each new one. Deltas are
+summed over a batch and written at its end, in the batch's transaction; cells
+that reach 0 are deleted, so a rebuild gives the same rows.
+
+Referral service counts every referral made (whatever became of it); return kind
+every return initiated. Month opened is the month of `effective_at` when the
+opening reported a past fact, else of the recording.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from itertools import product
+from typing import Any
+
+from projections.case_summaries import age_group_after_erasure, age_group_of
+from projections.runner import Projection, handles
+
+SINGLE = ("stage", "status", "nationality", "sex", "age_group", "encounter_country", "encounter_type",
+          "owner_org", "month_opened", "asylum_status")
+MULTI = ("category", "referral_service", "return_kind")
+DIMENSIONS = SINGLE + MULTI
+ANY = "*"
+NONE = "none"
+
+
+def grain_of(dimensions: set[str] | list[str]) -> int:
+    return sum(1 << i for i, name in enumerate(MULTI) if name in dimensions)
+
+
+def cells(dims: dict) -> Counter:
+    """The cells one case adds 1 to, at every grain."""
+    base = tuple(str(dims.get(name) or "unknown") for name in SINGLE)
+    values = [sorted(dims.get(name) or []) or [NONE] for name in MULTI]
+    out: Counter = Counter()
+    for grain in range(1 << len(MULTI)):
+        choices = [values[i] if grain & (1 << i) else [ANY] for i in range(len(MULTI))]
+        for combination in product(*choices):
+            out[(grain, *base, *combination)] += 1
+    return out
+
+
+class Statistics(Projection):
+    name = "statistics"
+    tables = ("stats_cells", "stats_case_dims")
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS stats_cells (grain INTEGER NOT NULL, "
+        + "".join(f"{name} TEXT NOT NULL, " for name in DIMENSIONS)
+        + "n INTEGER NOT NULL, PRIMARY KEY (grain, " + ", ".join(DIMENSIONS) + "))",
+        "CREATE TABLE IF NOT EXISTS stats_case_dims (case_id TEXT PRIMARY KEY, dims TEXT NOT NULL)",
+    )
+
+    def begin(self, cur: Any) -> None:
+        self._dims: dict[str, dict] = {}       # case id -> dims, for cases touched in this batch
+        self._before: dict[str, dict | None] = {}  # their dims at the start of the batch
+        self._delta: Counter = Counter()
+
+    def flush(self, cur: Any) -> None:
+        for case_id, dims in self._dims.items():
+            before = self._before[case_id]
+            if before is not None:
+                self._delta.subtract(cells(before))
+            self._delta.update(cells(dims))
+            cur.execute("INSERT INTO stats_case_dims (case_id, dims) VALUES (%s, %s) ON CONFLICT (case_id)"
+                        " DO UPDATE SET dims = excluded.dims", (case_id, json.dumps(dims, sort_keys=True)))
+        key = ", ".join(("grain",) + DIMENSIONS)
+        match = " AND ".join(f"{c} = %s" for c in ("grain",) + DIMENSIONS)
+        for cell, delta in sorted(self._delta.items()):
+            if delta == 0:
+                continue
+            cur.execute(f"INSERT INTO stats_cells ({key}, n) VALUES ({', '.join(['%s'] * (len(cell) + 1))})"
+                        f" ON CONFLICT ({key}) DO UPDATE SET n = stats_cells.n + excluded.n", (*cell, delta))
+            if delta < 0:
+                cur.execute(f"DELETE FROM stats_cells WHERE {match} AND n = 0", cell)
+
+    # ---- handlers ------------------------------------------------------------
+    @handles("CaseOpened")
+    def _opened(self, cur: Any, e: Any) -> None:
+        person, encounter = e.person or {}, e.encounter or {}
+        opened = (e.effective_at or "")[:7] or e.timestamp.strftime("%Y-%m")
+        self._before[str(e.originator_id)] = None
+        self._dims[str(e.originator_id)] = {
+            "stage": "identification", "status": "open", "nationality": person.get("nationality"),
+            "sex": person.get("sex"), "age_group": age_group_of(person, encounter),
+            "encounter_country": encounter.get("country"), "encounter_type": encounter.get("type"),
+            "owner_org": e.actor["org"], "month_opened": opened,
+            "asylum_status": "intention_expressed" if e.asylum_intention else "none",
+            "category": sorted(set(e.categories)), "referral_service": [], "return_kind": [],
+            "_stage_before_closure": None, "_transfer_to": None,
+            "_age_group_after_erasure": age_group_after_erasure(person, encounter),
+        }
+
+    @handles("CategoriesAdded")
+    def _categories_added(self, cur: Any, e: Any) -> None:
+        dims = self._load(cur, e)
+        dims["category"] = sorted(set(dims["category"]) | set(e.categories))
+
+    @handles("TraffickingVictimIdentified")
+    def _trafficking_identified(self, cur: Any, e: Any) -> None:
+        dims = self._load(cur, e)
+        dims["category"] = sorted(set(dims["category"]) | {"presumed_trafficking_victim"})
+
+    @handles("CategoriesRemoved")
+    def _categories_removed(self, cur: Any, e: Any) -> None:
+        dims = self._load(cur, e)
+        dims["category"] = sorted(set(dims["category"]) - set(e.categories))
+
+    @handles("AsylumEventRecorded")
+    def _asylum(self, cur: Any, e: Any) -> None:
+        self._load(cur, e)["asylum_status"] = e.asylum_event
+
+    @handles("ReferralMade")
+    def _referred(self, cur: Any, e: Any) -> None:
+        dims = self._load(cur, e)
+        dims["referral_service"] = sorted(set(dims["referral_service"]) | {e.service})
+        dims["stage"] = "referral"
+
+    @handles("RegularizationApplied")
+    def _regularization(self, cur: Any, e: Any) -> None:
+        self._load(cur, e)["stage"] = "regularization"
+
+    @handles("ReturnInitiated")
+    def _return(self, cur: Any, e: Any) -> None:
+        dims = self._load(cur, e)
+        dims["return_kind"] = sorted(set(dims["return_kind"]) | {e.kind})
+        dims["stage"] = "return"
+
+    @handles("TransferRequested")
+    def _transfer_requested(self, cur: Any, e: Any) -> None:
+        self._load(cur, e)["_transfer_to"] = e.to_org
+
+    @handles("TransferAccepted")
+    def _transfer_accepted(self, cur: Any, e: Any) -> None:
+        dims = self._load(cur, e)
+        dims["owner_org"], dims["_transfer_to"] = dims["_transfer_to"], None
+
+    @handles("TransferRejected")
+    def _transfer_rejected(self, cur: Any, e: Any) -> None:
+        self._load(cur, e)["_transfer_to"] = None
+
+    @handles("CaseClosed")
+    def _closed(self, cur: Any, e: Any) -> None:
+        dims = self._load(cur, e)
+        dims.update(_stage_before_closure=dims["stage"], stage="closed", status="closed")
+
+    @handles("CaseReopened")
+    def _reopened(self, cur: Any, e: Any) -> None:
+        dims = self._load(cur, e)
+        dims.update(stage=dims["_stage_before_closure"] or "identification", status="open")
+
+    @handles("CaseErased")
+    def _erased(self, cur: Any, e: Any) -> None:
+        # Erased cases are still counted (DESIGN.md); the age group falls back to
+        # what survives the shredding, as a rebuild will find it.
+        dims = self._load(cur, e)
+        dims.update(status="erased", age_group=dims["_age_group_after_erasure"])
+
+    def _load(self, cur: Any, e: Any) -> dict:
+        case_id = str(e.originator_id)
+        if case_id not in self._dims:
+            row = cur.execute("SELECT dims FROM stats_case_dims WHERE case_id = %s", (case_id,)).fetchone()
+            self._before[case_id] = json.loads(row[0])
+            self._dims[case_id] = json.loads(row[0])
+        return self._dims[case_id]
