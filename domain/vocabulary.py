@@ -45,6 +45,13 @@ REGULARIZATION_PATHWAYS = frozenset({
 
 # Personal data (DESIGN.md): these fields of `person`, and the text of notes.
 PERSONAL_PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "documents", "contacts")
+# Where personal data sits in the events (event type -> paths into its state): these
+# values are encrypted with the case key when stored, and redacted by role when shown.
+PERSONAL_EVENT_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "CaseOpened": tuple(("person", name) for name in PERSONAL_PERSON_FIELDS) + (("notes",),),
+    "NoteAdded": (("text",),),
+}
+ERASED = "[erased]"
 
 SEXES = frozenset({"female", "male", "other", "unknown"})
 ENCOUNTER_TYPES = frozenset({"border", "inland", "detention", "reception_centre", "outreach", "self_referral"})

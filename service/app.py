@@ -11,6 +11,7 @@ from auth import setup as auth_setup
 from service.cases import Cases
 from service.config import Config
 from service.database import Database, persistence_env
+from service.storage import case_keys_for
 from service import hardening, metrics
 from service.errors import register_error_handlers
 from service.openapi import make_api
@@ -36,8 +37,11 @@ def create_app(config: Config | None = None) -> Flask:
     config.var_dir.mkdir(parents=True, exist_ok=True)
 
     database = Database(config.database_url)
+    # Case keys live beside the events, wrapped by the master key (service/storage).
+    case_keys = case_keys_for(config.database_url, config.master_key, config.retired_master_keys,
+                              config.var_dir, database)
     cases = Cases(env=persistence_env(config.database_url), reflection_days=config.reflection_days,
-                  retries=config.command_retries)
+                  retries=config.command_retries, case_keys=case_keys)
     app.extensions["casetrail.database"] = database
     app.extensions["casetrail.cases"] = cases
     # Read views: tables always; the runner thread unless it runs as `casetrail project`.

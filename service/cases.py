@@ -22,6 +22,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.actor import Actor
 from domain.case import Case
 from domain.clock import today as _today
+from service.storage import CaseKeys, build_mapper
 from service import metrics
 
 
@@ -60,14 +61,24 @@ class Cases(Application):
     name = "Cases"
 
     def __init__(self, env: dict | None = None, reflection_days: int = 30, retries: int = 20,
-                 clock: Callable[[], date] = _today):
+                 clock: Callable[[], date] = _today, case_keys: CaseKeys | None = None):
+        self._case_keys = case_keys  # read by construct_mapper, which super().__init__ calls
         super().__init__(env)
+        self.mapper.bind(self.recorder)
         self.reflection_days = reflection_days
         self.retries = retries
         self.clock = clock
         # Writers of one case in this process queue here instead of racing to a
         # version conflict; conflicts with other processes are retried below.
         self._case_locks = [threading.Lock() for _ in range(64)]
+
+    def construct_mapper(self):
+        # Personal values encrypted per case, every row sealed in a hash chain (service/storage).
+        return build_mapper(self, self._case_keys)
+
+    def close(self) -> None:
+        super().close()
+        self.mapper.close()
 
     # ---- reads ---------------------------------------------------------------
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:
@@ -205,7 +216,13 @@ class Cases(Application):
         return self._execute(caller, case_id, lambda c: c.reopen(caller.actor, reason, effective_at))
 
     def erase_case(self, caller: Caller, case_id: UUID, reason: str | None = None) -> Outcome:
-        return self._execute(caller, case_id, lambda c: c.erase(caller.actor, reason))
+        def command(case: Case) -> None:
+            case.erase(caller.actor, reason)
+            # Shred the key once the domain agreed and before CaseErased is saved: a
+            # crash in between leaves the data unreadable (erasure can be re-run), never
+            # readable after the caller was told it is gone.
+            self.mapper.case_keys.destroy(case.id)
+        return self._execute(caller, case_id, command)
 
     # ---- the one path every command takes -----------------------------------
     def _execute(self, caller: Caller, case_id: UUID, command: Callable[[Case], Any]) -> Outcome:

@@ -30,6 +30,9 @@ class Config:
     oauth_roles_claim: str = "roles"
     token_ttl_seconds: int = 900
     run_projections_in_process: bool = True
+    # Wraps the per-case data keys (base64 of 32 bytes); None: a key file under var/.
+    master_key: str | None = None
+    retired_master_keys: str | None = None  # comma-separated, until rotate-master-key ran
     # Hardening (service/hardening.py). Rate limits are off unless set: from_env
     # turns them on with the production defaults below.
     cors_origins: tuple[str, ...] = ()
@@ -58,6 +61,8 @@ class Config:
             oauth_org_claim=env.get("CASETRAIL_OAUTH_ORG_CLAIM", "org"),
             oauth_roles_claim=env.get("CASETRAIL_OAUTH_ROLES_CLAIM", "roles"),
             token_ttl_seconds=int(env.get("CASETRAIL_TOKEN_TTL", "900")),
+            master_key=env.get("CASETRAIL_MASTER_KEY") or None,
+            retired_master_keys=env.get("CASETRAIL_RETIRED_MASTER_KEYS") or None,
             run_projections_in_process=env.get("CASETRAIL_INPROCESS_PROJECTIONS", "1") not in ("0", "false", "no"),
             cors_origins=tuple(o.strip() for o in env.get("CASETRAIL_CORS_ORIGINS", "").split(",") if o.strip()),
             ratelimit_storage=env.get("CASETRAIL_RATELIMIT_STORAGE", "memory://"),
