@@ -1,7 +1,6 @@
 """Opening a case and reading it: now, at a version, or as it was at a time."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from auth.flask_auth import current_principal
@@ -9,15 +8,14 @@ from auth.policy import authorize
 from service import access_log, idempotency
 from service.api import cases
 from service.api.common import (
-    ETAG_HEADER, LOCATION_HEADER, OPEN_ERRORS, READ_ERRORS, caller, case_reply, case_url, command, problems,
-    readable,
+    ETAG_HEADER, LOCATION_HEADER, OPEN_ERRORS, READ_ERRORS, caller, case_reply, case_url, command,
+    command_blueprint, problems, readable,
 )
 from service.cases import CaseNotFound, Outcome
 from service.errors import Problem
 from service.schemas.cases import CaseOut, CaseQuery, OpenCase
 
-blp = Blueprint("cases", __name__, description="Cases: opening and reading")
-idempotency.init_blueprint(blp)
+blp = command_blueprint("cases", __name__, "Cases: opening and reading")
 
 
 @blp.record_once

@@ -8,9 +8,11 @@ from http import HTTPStatus
 from typing import Any, Iterable
 
 from flask import g, request, url_for
+from flask_smorest import Blueprint
 
 from auth.flask_auth import current_principal
 from auth.policy import Access, authorize, relationship, require_role, view_of
+from service import idempotency
 from domain.actor import Actor
 from service.api import cases
 from service.cases import Caller, Outcome
@@ -49,6 +51,22 @@ _DESCRIPTIONS = {
 READ_ERRORS = (401, 403, 404, 422, 503)
 COMMAND_ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 503)
 OPEN_ERRORS = (400, 401, 403, 409, 413, 415, 422, 429, 503)
+
+
+def command_blueprint(name: str, import_name: str, description: str) -> Blueprint:
+    """A blueprint of case endpoints: JSON bodies only, Idempotency-Key on every POST."""
+    blp = Blueprint(name, import_name, description=description)
+    blp.before_request(_json_bodies_only)
+    idempotency.init_blueprint(blp)
+    return blp
+
+
+def _json_bodies_only() -> None:
+    # Without this a form or text body would be read as "no fields" and answered
+    # 422 for missing fields, hiding the real mistake.
+    has_body = request.content_length or request.headers.get("Transfer-Encoding")
+    if request.method == "POST" and has_body and not request.is_json:
+        raise Problem(415, "unsupported-media-type", "Unsupported Media Type", "send application/json")
 
 
 def problems(blp, codes: Iterable[int]):

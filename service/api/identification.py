@@ -1,15 +1,12 @@
 """Identification-stage commands: assessments, asylum events, consent, notes."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 
-from service import idempotency
 from service.api import cases
-from service.api.common import caller, case_reply, command
+from service.api.common import caller, case_reply, command, command_blueprint
 from service.schemas.assessments import Assessment, AsylumEvent, Consent, Note
 
-blp = Blueprint("identification", __name__, description="Assessments, asylum, consent and notes")
-idempotency.init_blueprint(blp)
+blp = command_blueprint("identification", __name__, "Assessments, asylum, consent and notes")
 
 
 @blp.route("/cases/<uuid:case_id>/assessments", methods=["POST"])

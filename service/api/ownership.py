@@ -1,17 +1,14 @@
 """Supervisor commands: assignment, ownership transfer, closure and reopening."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 
-from service import idempotency
 from service.api import cases
-from service.api.common import caller, case_reply, command
+from service.api.common import caller, case_reply, command, command_blueprint
 from service.schemas.ownership import (
     Assignment, Closure, Reopening, Transfer, TransferAcceptance, TransferRejection,
 )
 
-blp = Blueprint("ownership", __name__, description="Assignment, transfer, closure (supervisors)")
-idempotency.init_blueprint(blp)
+blp = command_blueprint("ownership", __name__, "Assignment, transfer, closure (supervisors)")
 
 _CASE = {"case_id": "$response.body#/id"}
 TRANSFER_LINKS = {"Accept": {"operationId": "acceptTransfer", "parameters": _CASE},

@@ -3,20 +3,19 @@ declines or completes; the sender withdraws."""
 from __future__ import annotations
 
 from flask import url_for
-from flask_smorest import Blueprint
 
 from auth.flask_auth import current_principal
-from service import access_log, idempotency
+from service import access_log
 from service.api import cases
 from service.api.common import (
-    ETAG_HEADER, LOCATION_HEADER, READ_ERRORS, caller, case_reply, command, etag, problems, readable,
+    ETAG_HEADER, LOCATION_HEADER, READ_ERRORS, caller, case_reply, command, command_blueprint, etag, problems,
+    readable,
 )
 from service.schemas.referrals import (
     CreatedReferral, Referral, ReferralAcceptance, ReferralCompletion, ReferralDecline, ReferralWithdrawal,
 )
 
-blp = Blueprint("referrals", __name__, description="Referrals to other organisations")
-idempotency.init_blueprint(blp)
+blp = command_blueprint("referrals", __name__, "Referrals to other organisations")
 
 _IDS = {"case_id": "$response.body#/case_id", "referral_id": "$response.body#/id"}
 REFERRED_LINKS = {name: {"operationId": op, "parameters": _IDS} for name, op in {

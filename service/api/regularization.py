@@ -1,15 +1,12 @@
 """Regularization-stage commands: an application, then its decision."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 
-from service import idempotency
 from service.api import cases
-from service.api.common import caller, case_reply, command
+from service.api.common import caller, case_reply, command, command_blueprint
 from service.schemas.regularization import RegularizationApplication, RegularizationDecision
 
-blp = Blueprint("regularization", __name__, description="Pathways to regular stay")
-idempotency.init_blueprint(blp)
+blp = command_blueprint("regularization", __name__, "Pathways to regular stay")
 
 DECISION_LINK = {"Decide": {"operationId": "decideRegularization", "parameters": {"case_id": "$response.body#/id"}}}
 

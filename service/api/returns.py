@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 from flask import url_for
-from flask_smorest import Blueprint
 
 from auth.flask_auth import current_principal
-from service import access_log, idempotency
+from service import access_log
 from service.api import cases
 from service.api.common import (
-    ETAG_HEADER, LOCATION_HEADER, READ_ERRORS, caller, case_reply, command, etag, problems, readable,
+    ETAG_HEADER, LOCATION_HEADER, READ_ERRORS, caller, case_reply, command, command_blueprint, etag, problems,
+    readable,
 )
 from service.schemas.returns import CreatedReturn, ReturnCancellation, ReturnCompletion, ReturnInitiation
 
-blp = Blueprint("returns", __name__, description="Returns: voluntary, assisted voluntary, forced")
-idempotency.init_blueprint(blp)
+blp = command_blueprint("returns", __name__, "Returns: voluntary, assisted voluntary, forced")
 
 _IDS = {"case_id": "$response.body#/case_id", "return_id": "$response.body#/id"}
 INITIATED_LINKS = {name: {"operationId": op, "parameters": _IDS} for name, op in {

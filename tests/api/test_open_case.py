@@ -81,11 +81,17 @@ def test_a_past_effective_at_is_accepted(caseworker):
     assert caseworker.post("/cases", opening(effective_at="2026-01-02T10:00:00+02:00")).status_code == 201
 
 
-def test_a_body_that_is_not_json_is_refused(caseworker):
-    response = caseworker.client.post("/cases", data="person=x", content_type="text/plain",
+def test_a_body_that_is_not_json_is_refused_with_415(caseworker):
+    response = caseworker.client.post("/cases", data="person=x", content_type="application/x-www-form-urlencoded",
                                       headers=caseworker.headers)
-    assert response.status_code in (415, 422)
+    assert response.status_code == 415
     assert response.content_type == "application/problem+json"
+
+
+def test_malformed_json_is_400(caseworker):
+    response = caseworker.client.post("/cases", data="{bad", content_type="application/json",
+                                      headers=caseworker.headers)
+    assert response.status_code == 400 and response.content_type == "application/problem+json"
 
 
 @pytest.mark.parametrize("role", ["dpo", "auditor", "analyst", "admin"])
