@@ -98,3 +98,8 @@ def lag(database: Database, application: Any) -> dict[str, dict]:
         LAG_EVENTS.labels(name).set(out[name]["events"])
         LAG_SECONDS.labels(name).set(seconds)
     return out
+
+
+def position_headers(position: int | None) -> dict[str, str]:
+    """The same as a headers dict, for views that return (body, status, headers)."""
+    return {POSITION_HEADER: str(position)} if position is not None else {}

@@ -87,3 +87,8 @@ def _register_blueprints(api: Api) -> None:
         api.register_blueprint(module.blp)
     api._app.register_blueprint(docs)
     api.register_blueprint(oauth.blp)
+    # Read views: the case list and statistics (issue 5).
+    from service.api import case_list, stats
+
+    api.register_blueprint(case_list.blp)
+    api.register_blueprint(stats.blp)
