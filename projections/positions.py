@@ -17,8 +17,6 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from prometheus_client import Gauge
-
 from service.database import Database
 
 POSITION_HEADER = "Casetrail-Position"
@@ -26,10 +24,9 @@ MIN_POSITION_HEADER = "Casetrail-Min-Position"
 DEFAULT_WAIT_SECONDS = 2.0
 POLL_SECONDS = 0.005
 
-LAG_EVENTS = Gauge("casetrail_projection_lag_events", "Events recorded but not yet in the view",
-                   ["projection"])
-LAG_SECONDS = Gauge("casetrail_projection_lag_seconds", "Age of the oldest event not yet in the view",
-                    ["projection"])
+# The Prometheus gauges (casetrail_projection_lag_events / _seconds) are collected
+# at scrape time from `lag()` by service/metrics.py, so they are right whichever
+# worker answers, and whichever process runs the projections.
 
 
 def add_position_header(response: Any, position: int | None) -> Any:
@@ -82,7 +79,7 @@ def require_min_position(views: Iterable[str], timeout: float = DEFAULT_WAIT_SEC
 
 def lag(database: Database, application: Any) -> dict[str, dict]:
     """Per projection: events behind the event store, and seconds since the oldest
-    event it has not applied was recorded. Also sets the Prometheus gauges."""
+    event it has not applied was recorded."""
     head = application.recorder.max_notification_id() or 0
     now = datetime.now(timezone.utc)
     out = {}
@@ -95,8 +92,6 @@ def lag(database: Database, application: Any) -> dict[str, dict]:
                 seconds = max(0.0, (now - recorded).total_seconds())
         # Notification ids have gaps on PostgreSQL, so this may overstate a little.
         out[name] = {"position": position, "events": max(0, head - position), "seconds": round(seconds, 3)}
-        LAG_EVENTS.labels(name).set(out[name]["events"])
-        LAG_SECONDS.labels(name).set(seconds)
     return out
 
 

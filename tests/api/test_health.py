@@ -29,3 +29,17 @@ def test_body_over_one_mebibyte_is_refused_with_413(client, auth_header):
                            headers=auth_header("u1", "sms", "caseworker"))
     assert response.status_code == 413
     assert response.content_type == "application/problem+json"
+
+
+def test_readyz_reports_the_lag_of_every_projection(client, app):
+    from projections import all_projections
+    from projections.positions import wait_for_position
+    from tests.support.projection_workload import caller, opening
+    import random
+
+    opened = app.extensions["casetrail.cases"].open_case(caller("unhcr"), **opening(random.Random(2)))
+    assert wait_for_position(app.extensions["casetrail.database"], opened.position,
+                             [p.name for p in all_projections()], timeout=10)
+    lag = client.get("/readyz").json["projections"]
+    assert set(lag) == {p.name for p in all_projections()}
+    assert all(v["events"] == 0 and v["seconds"] == 0 and v["position"] == opened.position for v in lag.values())
