@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auth.principal import Principal
-from domain.vocabulary import PERSONAL_PERSON_FIELDS
+from domain.vocabulary import ERASED, PERSONAL_EVENT_PATHS, PERSONAL_PERSON_FIELDS
 
 CASEWORK = frozenset({"caseworker", "supervisor"})  # a supervisor has caseworker rights
 
@@ -119,17 +119,36 @@ def authorize(principal: Principal, use_case: str, case: Any) -> Access:
 
 def view_of(access: Access, state: dict) -> dict:
     """The case state as this caller may receive it."""
+    if state.get("status") == "erased":
+        # Whoever asks: the key is shredded, and a process that still holds it in
+        # memory for a few seconds must not show what it could decrypt.
+        return redact_personal(state, ERASED)
     if access.personal_data:
         return state
     return redact_personal(state)
 
 
-def redact_personal(state: dict) -> dict:
+def redact_personal(state: dict, marker: str = REDACTED) -> dict:
     state = deepcopy(state)
     person = state.get("person") or {}
     for name in PERSONAL_PERSON_FIELDS:
         if name in person:
-            person[name] = REDACTED
+            person[name] = marker
     for note in state.get("notes") or []:
-        note["text"] = REDACTED
+        note["text"] = marker
     return state
+
+
+def event_view_of(access: Access, event_type: str, data: dict | None, erased: bool = False) -> dict | None:
+    """An event's data in a case history, as this caller may receive it."""
+    paths = PERSONAL_EVENT_PATHS.get(event_type, ())
+    if data is None or not paths or (access.personal_data and not erased):
+        return data
+    data = deepcopy(data)
+    for path in paths:
+        node = data
+        for name in path[:-1]:
+            node = node.get(name) if isinstance(node, dict) else None
+        if isinstance(node, dict) and node.get(path[-1]) is not None:
+            node[path[-1]] = ERASED if erased else REDACTED
+    return data

@@ -92,3 +92,8 @@ def _register_blueprints(api: Api) -> None:
 
     api.register_blueprint(case_list.blp)
     api.register_blueprint(stats.blp)
+    # History, integrity, checkpoints, access log and erasure (issues 6, 7).
+    from service.api import audit, erasure, history
+
+    for module in (history, erasure, audit):
+        api.register_blueprint(module.blp)

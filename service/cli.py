@@ -90,6 +90,11 @@ from projections.cli import COMMANDS as _PROJECTION_COMMANDS  # noqa: E402
 
 COMMANDS.update(_PROJECTION_COMMANDS)
 
+# `verify`, `export-case`, `checkpoint`, `rotate-master-key` (issues 6, 7: integrity and personal data).
+from service.audit_cli import COMMANDS as _AUDIT_COMMANDS  # noqa: E402
+
+COMMANDS.update(_AUDIT_COMMANDS)
+
 
 def _safe_url(url: str) -> str:
     from urllib.parse import urlparse
