@@ -19,7 +19,7 @@ from projections.statistics import MULTI
 from service.cases import Cases
 from service.database import Database, persistence_env
 from service.storage import case_keys_for
-from tests.support.projection_workload import ORGS, run_workload
+from tests.support.projection_workload import ORGS, run_workload, snapshot
 
 
 @pytest.fixture
@@ -30,19 +30,6 @@ def store(database_url, tmp_path):
     yield database, cases
     cases.close()
     database.close()
-
-
-def snapshot(database: Database) -> dict[str, list[tuple]]:
-    """Every row of every view, in a fixed order (tracking times excluded)."""
-    out = {}
-    with database.transaction() as cur:
-        for projection in all_projections():
-            for table in projection.tables:
-                out[table] = sorted(tuple("" if v is None else str(v) for v in row)
-                                    for row in cur.execute(f"SELECT * FROM {table}").fetchall())
-        out["tracking"] = sorted(cur.execute("SELECT projection, notification_id FROM projection_tracking")
-                                 .fetchall())
-    return out
 
 
 def test_projections_rebuilt_from_the_event_store_equal_the_live_ones(store):

@@ -11,7 +11,9 @@ from uuid import UUID
 from domain.actor import Actor
 from domain.errors import DomainError
 from domain.vocabulary import CATEGORIES, REFERRAL_SERVICES
+from projections import all_projections
 from service.cases import Caller, Cases, TooMuchContention
+from service.database import Database
 
 ORGS = ("unhcr", "iom", "ngo-a", "border")
 COUNTRIES = ("KAZ", "KGZ", "UZB", "TJK")
@@ -96,3 +98,16 @@ def run_workload(cases: Cases, events: int, seed: int = 5, case_ids: list[UUID] 
     while (cases.recorder.max_notification_id() or 0) < events:
         step(cases, rng, case_ids)
     return case_ids
+
+
+def snapshot(database: Database) -> dict[str, list[tuple]]:
+    """Every row of every view, in a fixed order (tracking times excluded)."""
+    out = {}
+    with database.transaction() as cur:
+        for projection in all_projections():
+            for table in projection.tables:
+                out[table] = sorted(tuple("" if v is None else str(v) for v in row)
+                                    for row in cur.execute(f"SELECT * FROM {table}").fetchall())
+        out["tracking"] = sorted(cur.execute("SELECT projection, notification_id FROM projection_tracking")
+                                 .fetchall())
+    return out
