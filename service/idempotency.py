@@ -85,7 +85,7 @@ class IdempotencyStore:
                 raise Problem(422, "idempotency-key-reused", "Idempotency key reused",
                               "this Idempotency-Key was used with another request")
             if state == "done":
-                return Stored(status, json.loads(headers), body)
+                return Stored(status, json.loads(headers), _open(owner, key, body))
             if time.monotonic() >= deadline:
                 raise Problem(409, "idempotency-in-progress", "A request with this key is in progress",
                               "retry after the first request with this Idempotency-Key finishes",
@@ -93,6 +93,7 @@ class IdempotencyStore:
             time.sleep(0.05)
 
     def complete(self, owner: str, key: str, status: int, headers: dict, body: str) -> None:
+        body = _seal(owner, key, body)  # a case response holds personal data: sealed at rest
         with self.database.transaction() as cur:
             cur.execute("UPDATE idempotency_keys SET state = 'done', status = %s, headers = %s, body = %s"
                         " WHERE owner = %s AND key = %s", (status, json.dumps(headers), body, owner, key))
@@ -150,3 +151,15 @@ def _after(response: Response) -> Response:
         headers = {k: response.headers[k] for k in KEPT_HEADERS if k in response.headers}
         store().complete(*claim, response.status_code, headers, response.get_data(as_text=True))
     return response
+
+
+def _seal(owner: str, key: str, body: str) -> str:
+    from service.storage.side_copies import seal_response
+
+    return seal_response(current_app.extensions["casetrail.cases"].mapper.case_keys, owner, key, body)
+
+
+def _open(owner: str, key: str, body: str | None) -> str | None:
+    from service.storage.side_copies import open_response
+
+    return open_response(current_app.extensions["casetrail.cases"].mapper.case_keys, owner, key, body)
