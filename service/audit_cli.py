@@ -24,7 +24,9 @@ def _cases(config: Config):
 def _signing_keys(config: Config):
     from auth.keys import SigningKeys
 
-    return SigningKeys(config.var_dir / "keys", config.token_ttl_seconds)
+    # The embedded issuer's keys, as the API uses; with an external provider, the audit key of our own.
+    directory = "keys" if config.embedded_issuer else "audit-keys"
+    return SigningKeys(config.var_dir / directory, config.token_ttl_seconds)
 
 
 def _read_json(path: str | None) -> dict | None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from auth.flask_auth import current_principal
 from service.api import cases
 from service.api.audit_schemas import Erasure
 from service.api.common import ETAG_HEADER, IF_MATCH, caller, case_reply, problems
@@ -24,5 +23,5 @@ def erase(data, case_id):
     case still counts in statistics. The key is gone before the 2xx; afterwards
     the case accepts no command (409 `case-erased`), a second erasure included."""
     outcome = cases().erase_case(caller("case.erase"), case_id, (data or {}).get("reason"))
-    current_principal()  # the reply is the erased view: the policy shows `[erased]` to everyone
+    # Reloaded: the reply is the erased view, `[erased]` for everyone (auth.policy.view_of).
     return case_reply(Outcome(cases().get_case(case_id), None, outcome.position))

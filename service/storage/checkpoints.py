@@ -9,6 +9,7 @@ the recorded position.
 """
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from datetime import datetime, timezone
@@ -67,8 +68,6 @@ class Checkpoints:
         return record
 
     def latest(self) -> dict | None:
-        import json
-
         with self.database.transaction() as cur:
             row = cur.execute("SELECT id, created_at, created_by, position, case_count, event_count, jws, jwk"
                               " FROM checkpoints ORDER BY created_at DESC, id DESC LIMIT 1").fetchone()
