@@ -67,7 +67,9 @@ def gunicorn_server(database_url: str, var_dir: Path, log_path: Path, env: dict 
             wait_for_http(f"http://127.0.0.1:{port}/healthz", process)
         except RuntimeError:
             stop(process)
-            if attempt + 1 == attempts:  # most likely someone else took the port: retry
+            # Retry: another process may have taken the port, or two workers booting
+            # on a fresh PostgreSQL schema raced creating the event store's tables.
+            if attempt + 1 == attempts:
                 raise RuntimeError(f"gunicorn did not start; see {log_path}:\n{log_path.read_text()[-3000:]}")
             continue
         except BaseException:
