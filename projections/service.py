@@ -35,6 +35,9 @@ class Leadership:
 
     def lead(self, name: str) -> bool:
         if self.database.kind != "postgres":
+            if name not in self._held:
+                self._held.add(name)
+                log.info("leading projection %s", name)
             return True
         import psycopg
 

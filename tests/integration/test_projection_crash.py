@@ -17,8 +17,10 @@ import time
 
 import pytest
 
+from projections import all_projections
 from projections.cli import rebuild_views
 from projections.positions import positions
+from projections.runner import ensure_tables
 from service.cases import Cases
 from service.database import Database, persistence_env
 from service.storage import case_keys_for
@@ -35,6 +37,13 @@ def start_runner(database_url: str, var_dir, log) -> subprocess.Popen:
                             env=env, stdout=log, stderr=log, cwd=os.getcwd())
 
 
+def wait_until_leading(log_path, starts: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while log_path.read_text().count("leading projection statistics") < starts:
+        assert time.monotonic() < deadline, "the runner never took the lead"
+        time.sleep(0.02)
+
+
 @pytest.mark.slow
 def test_views_survive_sigkill_of_the_runner_at_random_moments(database_url, tmp_path):
     database = Database(database_url)
@@ -42,6 +51,7 @@ def test_views_survive_sigkill_of_the_runner_at_random_moments(database_url, tmp
     cases = Cases(env=persistence_env(database_url),
                   case_keys=case_keys_for(database_url, None, None, var_dir, database))
     rng = random.Random(int(os.environ.get("CASETRAIL_CRASH_SEED", "11")))
+    ensure_tables(database, all_projections())  # so positions can be read before the first start
     log = open(tmp_path / "runner.log", "ab")
     runner = start_runner(database_url, var_dir, log)
     try:
@@ -49,7 +59,10 @@ def test_views_survive_sigkill_of_the_runner_at_random_moments(database_url, tmp
         workload.start()
         kills, seen_at_kill = 0, []
         while kills < KILLS or workload.is_alive():
-            time.sleep(rng.uniform(0.3, 2.0))
+            # Kill only once this runner is at work (it takes ~2 s to start), at a
+            # random moment after: inside or between its batch transactions.
+            wait_until_leading(tmp_path / "runner.log", kills + 1)
+            time.sleep(rng.uniform(0.05, 1.0))
             if kills < KILLS:
                 seen_at_kill.append(min(positions(database).values(), default=0))
                 runner.send_signal(signal.SIGKILL)
