@@ -45,8 +45,9 @@ def refer(data, case_id):
 def get_referral(case_id, referral_id):
     """One referral of the case (read access to the case needed; access-logged)."""
     case, access = readable(case_id)
+    reply = _referral_reply(case, str(referral_id))  # an unknown referral is 404 before anything is logged as read
     access_log.record(current_principal(), "referral", case_id=case_id, redacted=not access.personal_data)
-    return _referral_reply(case, str(referral_id))
+    return reply
 
 
 @blp.route("/cases/<uuid:case_id>/referrals/<uuid:referral_id>/acceptance", methods=["POST"])

@@ -41,8 +41,9 @@ def initiate(data, case_id):
 def get_return(case_id, return_id):
     """One return of the case (read access to the case needed; access-logged)."""
     case, access = readable(case_id)
+    reply = _return_reply(case, str(return_id))  # an unknown return is 404 before anything is logged as read
     access_log.record(current_principal(), "return", case_id=case_id, redacted=not access.personal_data)
-    return _return_reply(case, str(return_id))
+    return reply
 
 
 @blp.route("/cases/<uuid:case_id>/returns/<uuid:return_id>/completion", methods=["POST"])

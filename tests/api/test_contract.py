@@ -11,7 +11,8 @@ document (`from_wsgi`), with every built-in check.
 Sizes are bounded (`MAX_EXAMPLES`) so the file runs in about a minute a backend.
 Why 409, 412 and 422 count as answers to schema-valid data: JSON Schema cannot
 express the case's rules (409), the case's current version (412), nor "not in
-the future" and ISO 639-3 membership (422); the explicit tests cover those.
+the future" (422); the explicit tests cover those. 503 is the documented
+"retry later" (Retry-After), so it is not counted as a server error.
 """
 from __future__ import annotations
 
@@ -26,13 +27,17 @@ from schemathesis.config import SchemathesisConfig
 
 from tests.api.casework import future
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 10
 STATEFUL_EXAMPLES = 30
 
 
 def _schema(app, token: str, **generation):
-    config = SchemathesisConfig.from_dict({"generation": generation, "checks": {"positive_data_acceptance": {
-        "expected-statuses": ["2xx", "401", "403", "404", "409", "412", "422"]}}})
+    config = SchemathesisConfig.from_dict({"generation": generation, "checks": {
+        "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "404", "409", "412", "422", "429",
+                                                           "503"]},
+        # 503 is the documented "retry after Retry-After" (busy case, views behind, database
+        # down), never an unhandled error; every other 5xx still fails.
+        "not_a_server_error": {"expected-statuses": ["2xx", "3xx", "4xx", "503"]}}})
     schema = schemathesis.openapi.from_wsgi("/openapi.json", app, config=config)
 
     # Through an auth provider, not a fixed header, so `ignored_auth` can take it away.
@@ -121,7 +126,9 @@ def test_generated_requests_of_another_org_never_reach_a_case(app, token, api_as
     ids["return_id"] = owner.post(f"/cases/{case['id']}/returns", {
         "kind": "voluntary", "destination_country": "AFG", "planned_date": future(5)}).json["id"]
     version = owner.get(f"/cases/{case['id']}").json["version"]
-    schema = _schema(app, token("b-worker", "org-b", "supervisor"))
+    # Every role that works on individual cases (not auditor: it reads all cases by design),
+    # so a 403 can only mean "not through this relationship", never "wrong role".
+    schema = _schema(app, token("b-worker", "org-b", "caseworker", "supervisor", "dpo"))
     seen: set = set()
     for result in schema.get_all_operations():
         operation = result.ok()
