@@ -1,22 +1,17 @@
 """Erasure (crypto-shredding) of a case's personal data by its org's dpo."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from service.api import cases
 from service.api.audit_schemas import Erasure
-from service.api.common import ETAG_HEADER, IF_MATCH, caller, case_reply, problems
+from service.api.common import caller, case_reply, command, command_blueprint
 from service.cases import Outcome
 from service.schemas.cases import CaseOut
 
-blp = Blueprint("erasure", __name__, description="Cases: erasure of personal data")
+blp = command_blueprint("erasure", __name__, "Cases: erasure of personal data")
 
 
 @blp.route("/cases/<uuid:case_id>/erasure", methods=["POST"])
-@blp.arguments(Erasure, required=False)
-@blp.response(200, CaseOut, headers=ETAG_HEADER)
-@problems(blp, (400, 401, 403, 404, 409, 412, 415, 422, 503))
-@blp.doc(operationId="eraseCase", parameters=[IF_MATCH])
+@command(blp, Erasure, "eraseCase", schema=CaseOut)
 def erase(data, case_id):
     """Destroy the case's key: every personal value in every stored event becomes
     unreadable (`[erased]`) while the history stays whole and verifiable, and the

@@ -10,7 +10,7 @@ from auth.policy import authorize, event_view_of, require_role
 from service import access_log
 from service.api import cases
 from service.api.audit_schemas import HistoryPage, IntegrityOut, PageQuery
-from service.api.common import problems
+from service.api.common import ETAG_HEADER, etag, problems
 from service.cases import CaseNotFound
 from service.storage.history import history_page
 from service.storage.integrity import verify_case
@@ -37,13 +37,13 @@ def visible(case_id, use_case: str):
         # Nothing replays: only a caller whose access does not depend on the case
         # (an auditor) may look; to anyone else it is a case they cannot see.
         case = cases().get_case(case_id, version=good) if good else SimpleNamespace(
-            id=case_id, owner_org=None, referrals={}, transfer=None, status="unknown")
+            id=case_id, version=0, owner_org=None, referrals={}, transfer=None, status="unknown")
     return case, authorize(principal, use_case, case)
 
 
 @blp.route("/cases/<uuid:case_id>/history", methods=["GET"])
 @blp.arguments(PageQuery, location="query")
-@blp.response(200, HistoryPage, headers={"Cache-Control": {"schema": {"type": "string"}}})
+@blp.response(200, HistoryPage, headers=ETAG_HEADER)
 @problems(blp, READ_ERRORS)
 @blp.doc(operationId="getCaseHistory")
 def history(query, case_id):
@@ -58,21 +58,21 @@ def history(query, case_id):
         item["data"] = event_view_of(access, item["type"], item["data"], erased)
     access_log.record(current_principal(), "history", case_id=case_id,
                       redacted=erased or not access.personal_data)
-    return {"items": items, "next_cursor": None if last is None else str(last)}, 200, {"Cache-Control": "no-store"}
+    return {"items": items, "next_cursor": None if last is None else str(last)}, 200, etag(case.version)
 
 
 @blp.route("/cases/<uuid:case_id>/integrity", methods=["GET"])
-@blp.response(200, IntegrityOut)
-@problems(blp, (401, 403, 404, 503))
+@blp.response(200, IntegrityOut, headers=ETAG_HEADER)
+@problems(blp, READ_ERRORS)
 @blp.doc(operationId="getCaseIntegrity")
 def integrity(case_id):
     """Recompute the case's hash chain from the stored rows: `valid`, the number of
     events checked, the head hash, and the first version that fails (a changed,
     missing, swapped or inserted row). A truncated tail is only visible against a
     signed checkpoint (`casetrail verify --checkpoint`)."""
-    visible(case_id, "case.integrity")
+    case, _ = visible(case_id, "case.integrity")
     report = verify_case(cases(), case_id)
     if report is None:
         raise CaseNotFound(str(case_id))
     access_log.record(current_principal(), "integrity", case_id=case_id, redacted=True)
-    return report.as_dict()
+    return report.as_dict(), 200, etag(case.version)
