@@ -73,6 +73,7 @@ class ProjectionService:
         self.application = application
         self.runners = [Runner(database, application, p, batch_size) for p in all_projections()]
         self.poll_interval = poll_interval
+        self.gap_grace = 0.02
         self.leadership = Leadership(database)
         self.stop_event = threading.Event()
         self._thread: threading.Thread | None = None
@@ -91,7 +92,7 @@ class ProjectionService:
     def run(self) -> None:
         ensure_tables(self.database, [r.projection for r in self.runners])
         failures = 0
-        while not self.stop_event.is_set():
+        while not self.stop_event.is_set() and not self._database_closed():
             try:
                 applied = self._pass()
                 failures = 0
@@ -113,30 +114,40 @@ class ProjectionService:
             if runner.position() >= head:
                 continue
             try:
-                applied += runner.run_batch()
+                # A gap is usually a commit landing in a moment (its NOTIFY wakes us):
+                # only an older one is worth the horizon's table lock.
+                applied += runner.run_batch(gap_grace=self.gap_grace)
             except PositionMoved:
                 applied += 1  # someone else moved it: look again at once
         return applied
 
     def _wait_for_events(self) -> None:
-        """Sleep until the next poll, or earlier when PostgreSQL says events arrived."""
+        """Sleep until the next poll, or earlier when PostgreSQL says events arrived.
+        The LISTEN rides on the leadership connection: one extra connection per
+        runner process, not two."""
         channel = getattr(self.application.recorder, "channel_name", None)
-        if self.database.kind != "postgres" or not channel:
+        conn = self.leadership._conn
+        if self.database.kind != "postgres" or not channel or conn is None or conn.closed:
             self.stop_event.wait(self.poll_interval)
             return
         import psycopg
         from psycopg import sql
 
         try:
-            if self._listener is None or self._listener.closed:
-                self._listener = psycopg.connect(_libpq_url(self.database.url), autocommit=True,
-                                                 connect_timeout=5)
-                self._listener.execute(sql.SQL("LISTEN {0}").format(sql.Identifier(channel)))
-            for _ in self._listener.notifies(timeout=max(self.poll_interval, 0.5), stop_after=1):
+            if self._listener is not conn:
+                conn.execute(sql.SQL("LISTEN {0}").format(sql.Identifier(channel)))
+                self._listener = conn
+            for _ in conn.notifies(timeout=max(self.poll_interval, 0.5), stop_after=1):
                 break
         except psycopg.Error:
+            self.leadership.release()  # a broken connection: reconnect (and re-lead) next pass
             self._listener = None
             self.stop_event.wait(self.poll_interval)
+
+    def _database_closed(self) -> bool:
+        # An app closed without `embedded.stop` (a test, a script) must not leave
+        # this thread holding connections until the process ends.
+        return bool(getattr(self.database._pool, "closed", False))
 
     # ---- the background thread of the embedded default ------------------------
     def start(self) -> None:
@@ -153,9 +164,4 @@ class ProjectionService:
 
     def _close(self) -> None:
         self.leadership.release()
-        if self._listener is not None:
-            try:
-                self._listener.close()
-            except Exception:  # noqa: BLE001
-                pass
-            self._listener = None
+        self._listener = None
