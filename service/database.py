@@ -77,15 +77,24 @@ class Database:
             if schema:
                 kwargs["options"] = f"-c search_path={schema}"
             # timeout: the wait for a connection; with the database down it is the
-            # time to a 503, so a few seconds, not the time a client would wait.
-            self._pool = ConnectionPool(_libpq_url(url), min_size=1, max_size=10, open=True, timeout=3,
+            # time to a 503, so a few seconds, not the time a client would wait. Not
+            # less: `casetrail project` failed to start at 3 s on a machine at load 12.
+            self._pool = ConnectionPool(_libpq_url(url), min_size=1, max_size=10, open=True, timeout=5,
                                         kwargs=kwargs)
         else:
             Path(sqlite_path(url)).parent.mkdir(parents=True, exist_ok=True)
 
     @contextmanager
-    def transaction(self) -> Iterator[_Cursor]:
+    def transaction(self, pipeline: bool = False) -> Iterator[_Cursor]:
+        """`pipeline=True` (PostgreSQL): statements are sent without waiting for
+        their answers until a result is read or the transaction ends, so a batch of
+        writes costs one round trip, not one each; an error then surfaces at the
+        next read or at the end, and the whole transaction is rolled back."""
         if self._pool is not None:
+            if pipeline:
+                with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
+                    yield _Cursor(conn.cursor(), "%s")
+                return
             with self._pool.connection() as conn, conn.transaction():
                 yield _Cursor(conn.cursor(), "%s")
             return
