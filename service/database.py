@@ -85,16 +85,8 @@ class Database:
             Path(sqlite_path(url)).parent.mkdir(parents=True, exist_ok=True)
 
     @contextmanager
-    def transaction(self, pipeline: bool = False) -> Iterator[_Cursor]:
-        """`pipeline=True` (PostgreSQL): statements are sent without waiting for
-        their answers until a result is read or the transaction ends, so a batch of
-        writes costs one round trip, not one each; an error then surfaces at the
-        next read or at the end, and the whole transaction is rolled back."""
+    def transaction(self) -> Iterator[_Cursor]:
         if self._pool is not None:
-            if pipeline:
-                with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
-                    yield _Cursor(conn.cursor(), "%s")
-                return
             with self._pool.connection() as conn, conn.transaction():
                 yield _Cursor(conn.cursor(), "%s")
             return
