@@ -29,7 +29,10 @@ class Regularization(Aggregate):
 
     def grant_regularization(self, actor: Actor, valid_until: str, effective_at: str | None = None) -> None:
         self._check_decidable()
-        date.fromisoformat(valid_until)
+        try:
+            date.fromisoformat(valid_until)
+        except ValueError:
+            raise errors.InvalidTransition("valid_until is not an ISO date") from None
         self._regularization_granted(actor.as_dict(), valid_until, effective_at)
 
     @event("RegularizationGranted")

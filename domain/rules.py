@@ -55,13 +55,15 @@ def _check_child_best_interests(case: Case) -> None:
 
 def _check_trafficking_reflection(case: Case, today: date, reflection_days: int) -> None:
     # Rule 3: a presumed victim has a recovery and reflection period from the day
-    # they were identified as such.
-    if not TRAFFICKING_CATEGORIES & set(case.categories) and case.trafficking_identified_on is None:
+    # they were identified as such, and from the day a presumption (re)started for
+    # as long as it lasts; the latest start governs.
+    starts = [case.trafficking_identified_on]
+    if TRAFFICKING_CATEGORIES & set(case.categories):
+        starts.append(case.trafficking_presumed_on)
+    starts = [date.fromisoformat(s) for s in starts if s]
+    if not starts:
         return
-    start = case.trafficking_identified_on or case.trafficking_presumed_on
-    if start is None:
-        return
-    ends = date.fromisoformat(start) + timedelta(days=reflection_days)
+    ends = max(starts) + timedelta(days=reflection_days)
     if today < ends:
         raise errors.TraffickingReflectionViolation(
             f"forced return refused: recovery and reflection period runs until {ends.isoformat()}")

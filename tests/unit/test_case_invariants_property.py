@@ -255,11 +255,6 @@ class CaseMachine(RuleBasedStateMachine):
     # ---- identification -------------------------------------------------------------
     @rule(by=orgs, categories=st.sets(st.sampled_from(CATEGORIES), min_size=1, max_size=1))
     def add_categories(self, by, categories):
-        if self.model.identified_on and not self.model.categories & TRAFFICKING:
-            # Known domain bug (xfail test_a_renewed_presumption_after_an_old_identification_
-            # starts_a_new_reflection_period): once identified, a renewed presumption starts
-            # no period. Not driven here until fixed; drop this branch then.
-            categories = categories - TRAFFICKING
         if not categories:
             return
         expect = "CategoriesAdded" if categories - self.model.categories else None

@@ -411,11 +411,6 @@ def test_a_withdrawn_presumption_without_formal_identification_ends_the_reflecti
     assert recorded.names == ["ReturnInitiated"]
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason=(
-    "domain bug: rules._check_trafficking_reflection starts the period at "
-    "`trafficking_identified_on or trafficking_presumed_on`, so after a formal identification a "
-    "presumption withdrawn and made again months later starts no new period (the old "
-    "identification day wins over the newer presumption day)"))
 def test_a_renewed_presumption_after_an_old_identification_starts_a_new_reflection_period(open_case, officer,
                                                                                           ngo):
     case = open_case(encounter_date="2025-01-01", today=date(2025, 1, 1))
