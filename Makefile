@@ -20,8 +20,8 @@ install: $(STAMP)
 # `DEMO=1 make run` loads the demo data set first (once; see `make demo`).
 run: $(STAMP)
 	@if [ -n "$(DEMO)" ]; then $(BIN)/casetrail demo; fi
-	@echo "A caseworker token for org 'sms' (valid 8 hours):"
-	@$(BIN)/casetrail token --sub officer-1 --org sms --role caseworker --role supervisor --ttl 28800
+	@echo "A caseworker token for org 'sms' (valid 15 minutes; \`make token\` prints another):"
+	@$(BIN)/casetrail token --sub officer-1 --org sms --role caseworker --role supervisor
 	@echo
 	$(BIN)/casetrail serve --host 127.0.0.1 --port 8000
 
