@@ -30,6 +30,16 @@ def _to(operation_id: str, **extra) -> dict:
     return {"operationId": operation_id, "parameters": {"case_id": "$response.body#/id", **extra}}
 
 
+# API.md's example: shown on /docs, and a valid opening for the contract tests to start from.
+OPENING_EXAMPLE = {
+    "person": {"given_name": "Aziz", "family_name": "Karimi", "sex": "male", "date_of_birth": "2009-03-14",
+               "nationality": "AFG", "languages": ["prs"],
+               "documents": [{"type": "passport", "number": "P1234567", "issuing_country": "AFG"}]},
+    "encounter": {"date": "2026-11-20", "country": "KAZ", "place": "Zhibek Zholy border crossing",
+                  "type": "border"},
+    "categories": ["asylum_seeker", "unaccompanied_child"], "asylum_intention": True,
+    "notes": "Arrived alone, states he fears return.",
+}
 OPENED_LINKS = {name: _to(op) for name, op in {
     "GetCase": "getCase", "Assess": "assessCase", "RecordAsylum": "recordAsylum", "RecordConsent": "recordConsent",
     "Refer": "refer", "AddNote": "addNote", "ApplyForRegularization": "applyForRegularization",
@@ -39,7 +49,7 @@ OPENED_LINKS = {name: _to(op) for name, op in {
 
 @blp.route("/cases", methods=["POST"], endpoint="open")
 @command(blp, OpenCase, "openCase", status=201, headers=LOCATION_HEADER, links=OPENED_LINKS,
-         codes=OPEN_ERRORS, if_match=False)
+         codes=OPEN_ERRORS, if_match=False, example=OPENING_EXAMPLE)
 def open_case(data):
     """Open a case (identification). 201 with Location and ETag."""
     outcome = cases().open_case(caller("case.open", versioned=False), **data)

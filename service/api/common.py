@@ -80,10 +80,12 @@ def problems(blp, codes: Iterable[int]):
 
 
 def command(blp, body, operation_id: str, *, status: int = 200, schema=CaseOut, headers: dict | None = None,
-            links: dict | None = None, codes: Iterable[int] = COMMAND_ERRORS, if_match: bool = True):
+            links: dict | None = None, codes: Iterable[int] = COMMAND_ERRORS, if_match: bool = True,
+            example: dict | None = None):
     """The decorators of a case command: body, reply, errors, headers, links."""
     def decorate(func):
-        func = blp.arguments(body, required=bool(body._declared_fields.keys() - {"effective_at"}))(func)
+        func = blp.arguments(body, required=bool(body._declared_fields.keys() - {"effective_at"}),
+                             **({"example": example} if example else {}))(func)
         func = blp.response(status, schema, headers={**ETAG_HEADER, **(headers or {})})(func)
         func = problems(blp, codes)(func)
         doc: dict[str, Any] = {"operationId": operation_id,
