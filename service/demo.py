@@ -72,15 +72,22 @@ def demo(args: argparse.Namespace, config: Config) -> int:
 
     app = create_app(config)
     database, cases = app.extensions["casetrail.database"], app.extensions["casetrail.cases"]
-    # With in-process projections the views keep catching up in a thread until exit;
-    # `casetrail serve` (or `casetrail project`) finishes the rest.
-    if _already_loaded(database, args.seed):
-        print(f"demo data with seed {args.seed} is already loaded; nothing written", file=sys.stderr)
-        return 0
-    _register_organisations(database)
-    print(f"loading {args.cases} demo cases (seed {args.seed}) ...", file=sys.stderr)
-    tally = load(cases, args.seed, args.cases, args.until)
-    _record_load(database, args.seed)
+    try:
+        if _already_loaded(database, args.seed):
+            print(f"demo data with seed {args.seed} is already loaded; nothing written", file=sys.stderr)
+            return 0
+        _register_organisations(database)
+        print(f"loading {args.cases} demo cases (seed {args.seed}) ...", file=sys.stderr)
+        tally = load(cases, args.seed, args.cases, args.until)
+        _record_load(database, args.seed)
+    finally:
+        # The in-process runner stops between batches; `casetrail serve` or
+        # `casetrail project` brings the views up to date from where it stopped.
+        from projections import embedded
+
+        embedded.stop(app)
+        cases.close()
+        database.close()
     refused = ", ".join(f"{rule} {n}" for rule, n in tally.refused.most_common())
     print(f"{tally.cases} cases, {tally.events} events; refused by the rules: {refused or 'none'}")
     print("stories: " + ", ".join(f"{name} {n}" for name, n in sorted(tally.stories.items())))
