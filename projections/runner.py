@@ -23,10 +23,12 @@ the transaction never commits and the next run starts from the committed positio
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 from service.database import Database
+from service.storage.recorder import safe_horizon
 
 log = logging.getLogger("casetrail.projections")
 
@@ -97,6 +99,7 @@ class Runner:
         self.application = application
         self.projection = projection
         self.batch_size = batch_size
+        self._gap_seen: tuple[int, float] | None = None  # (position, first seen) of a gap after it
 
     @property
     def name(self) -> str:
@@ -111,17 +114,46 @@ class Runner:
                               (self.name,)).fetchone()
         return row[0] if row else 0
 
-    def run_batch(self) -> int:
-        """Apply the next batch; return how many events it held (0: caught up)."""
+    def run_batch(self, gap_grace: float = 0.0) -> int:
+        """Apply the next batch; return how many events it held (0: caught up).
+
+        Only events no slower transaction can still precede are applied (ids on
+        PostgreSQL are not assigned in commit order, service/storage/recorder.py):
+        the contiguous run of ids after the position, or, at a gap, everything up to
+        the store's safe horizon. A gap younger than `gap_grace` seconds is most
+        likely a commit about to land: the batch then waits for it (returns 0)
+        rather than hold up the writers with the horizon's brief table lock."""
         start = self.position()
-        notifications = self.application.recorder.select_notifications(
-            start, self.batch_size, inclusive_of_start=False)
+        recorder = self.application.recorder
+        notifications = recorder.select_notifications(start, self.batch_size, inclusive_of_start=False)
         if not notifications:
+            self._gap_seen = None
             return 0
-        # Decoding happens before the transaction so the write lock is held briefly.
-        events = [self.application.mapper.to_domain_event(n) for n in notifications]
+        contiguous = _contiguous(start, notifications)
+        if contiguous:
+            notifications = contiguous
+            self._gap_seen = None
+        else:
+            now = time.monotonic()
+            if self._gap_seen is None or self._gap_seen[0] != start:
+                self._gap_seen = (start, now)
+            if now - self._gap_seen[1] < gap_grace:
+                return 0
+            horizon = safe_horizon(recorder)
+            notifications = recorder.select_notifications(start, self.batch_size, stop=horizon,
+                                                          inclusive_of_start=False) if horizon > start else []
+            if not notifications:
+                return 0
+            self._gap_seen = None
+        # Decoding happens before the transaction so the write lock is held briefly;
+        # the batch's case keys are read in one query, not one per case.
+        mapper = self.application.mapper
+        prefetch = getattr(getattr(mapper, "case_keys", None), "prefetch", None)
+        if prefetch is not None:
+            prefetch({str(n.originator_id) for n in notifications})
+        events = [mapper.to_domain_event(n) for n in notifications]
         lock = " FOR UPDATE" if self.database.kind == "postgres" else ""
-        with self.database.transaction() as cur:
+        with self.database.transaction(pipeline=True) as cur:
             row = cur.execute("SELECT notification_id FROM projection_tracking WHERE projection = %s" + lock,
                               (self.name,)).fetchone()
             if row is None or row[0] != start:
@@ -146,6 +178,16 @@ class Runner:
             if not applied:
                 return total
             total += applied
+
+
+def _contiguous(start: int, notifications: list) -> list:
+    """The leading notifications whose ids follow `start` without a gap."""
+    expected = start + 1
+    for index, notification in enumerate(notifications):
+        if notification.id != expected:
+            return notifications[:index]
+        expected += 1
+    return notifications
 
 
 def ensure_tables(database: Database, projections: Iterable[Projection]) -> None:

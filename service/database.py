@@ -39,6 +39,9 @@ def persistence_env(url: str) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": "5",
             "POSTGRES_MAX_OVERFLOW": "10",
             "POSTGRES_LOCK_TIMEOUT": "5",
+            # Saves without the library's table lock, so commits flush together; the
+            # log's followers wait at gaps instead (service/storage/recorder.py).
+            "APPLICATION_RECORDER_TOPIC": "service.storage.recorder:CasesRecorder",
         }
     raise UnsupportedDatabaseURL(f"unsupported database URL scheme {parsed.scheme!r}")
 
@@ -85,8 +88,16 @@ class Database:
             Path(sqlite_path(url)).parent.mkdir(parents=True, exist_ok=True)
 
     @contextmanager
-    def transaction(self) -> Iterator[_Cursor]:
+    def transaction(self, pipeline: bool = False) -> Iterator[_Cursor]:
+        """`pipeline=True` (PostgreSQL): statements are sent without waiting for
+        their answers until a result is read or the transaction ends, so a batch of
+        writes costs one round trip, not one each; an error then surfaces at the
+        next read or at the end, and the whole transaction is rolled back."""
         if self._pool is not None:
+            if pipeline:
+                with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
+                    yield _Cursor(conn.cursor(), "%s")
+                return
             with self._pool.connection() as conn, conn.transaction():
                 yield _Cursor(conn.cursor(), "%s")
             return
@@ -98,6 +109,24 @@ class Database:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+    def write(self, sql: str, params: tuple | list = ()) -> tuple | None:
+        """One statement in a transaction of its own, committed before this returns;
+        on PostgreSQL that is one round trip (the statement alone, in autocommit, is
+        its own transaction) instead of three (BEGIN, statement, COMMIT). Returns the
+        statement's first row (RETURNING), if any."""
+        if self._pool is None:
+            with self.transaction() as cur:
+                cur.execute(sql, params)
+                return cur.fetchone() if cur._cursor.description else None
+        with self._pool.connection() as conn:
+            conn.autocommit = True
+            try:
+                cursor = conn.execute(sql, params)
+                return cursor.fetchone() if cursor.description else None
+            finally:
+                if not conn.closed:
+                    conn.autocommit = False
 
     def _sqlite_connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)

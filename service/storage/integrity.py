@@ -38,11 +38,13 @@ class StoreSnapshot:
 
 
 def snapshot(cases: Any, position: int | None = None) -> StoreSnapshot:
-    """Which cases reached which version by `position` (default: now). Notification
-    ids are assigned in commit order (the library's table lock on PostgreSQL, one
-    writer on SQLite), so everything up to a position is a consistent cut."""
+    """Which cases reached which version by `position` (default: now). The default
+    is the store's safe horizon (service/storage/recorder.py): no transaction still
+    in flight holds an id below it, so everything up to it is a consistent cut."""
     if position is None:
-        position = cases.recorder.max_notification_id() or 0
+        from service.storage.recorder import safe_horizon
+
+        position = safe_horizon(cases.recorder)
     versions: dict[str, int] = {}
     events = 0
     for notification in (notifications(cases, stop=position) if position else ()):
