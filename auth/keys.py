@@ -37,6 +37,7 @@ class SigningKeys:
         self._keys: list[dict] = []
         self._loaded_at = float("-inf")
         self._loaded_mtime = -1
+        self._published: tuple[tuple, KeySet] | None = None
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         # Several workers start at once: only one of them may create the first key.
         with self._exclusive():
@@ -63,7 +64,14 @@ class SigningKeys:
     def published(self) -> KeySet:
         """Public keys that may still have valid tokens: the active one, and older
         ones retired (replaced by a newer key) less than a token lifetime ago."""
-        return KeySet([ECKey.import_key(_public(r["jwk"])) for r in self._live(self._current())])
+        live = self._live(self._current())
+        # Importing the keys costs more than checking a token's signature: keep the
+        # set while the live keys are the same (every request asks for it).
+        ids = tuple(r["jwk"]["kid"] for r in live)
+        cached = self._published
+        if cached is None or cached[0] != ids:
+            cached = self._published = (ids, KeySet([ECKey.import_key(_public(r["jwk"])) for r in live]))
+        return cached[1]
 
     def refresh(self) -> None:
         """Re-read the directory if it changed (an unknown kid may be another

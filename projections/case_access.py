@@ -101,21 +101,35 @@ class CaseAccess(Projection):
                     (status, str(e.originator_id), e.referral_id))
         self._recompute(cur, e.originator_id)
 
-    @staticmethod
-    def _recompute(cur: Any, case_id: Any) -> None:
-        case_id = str(case_id)
-        owner, transfer_to = cur.execute("SELECT owner_org, transfer_to FROM case_access_cases"
-                                         " WHERE case_id = %s", (case_id,)).fetchone()
-        rows = {(owner, "owner")}
-        if transfer_to:
-            rows.add((transfer_to, "transfer_pending"))
-        for to_org, status in cur.execute("SELECT to_org, status FROM case_access_referrals"
-                                          " WHERE case_id = %s", (case_id,)).fetchall():
-            if status in ("accepted", "completed"):
-                rows.add((to_org, "referral_accepted"))
-            elif status == "pending":
-                rows.add((to_org, "referral_pending"))
-        cur.execute("DELETE FROM case_access WHERE case_id = %s", (case_id,))
-        for org, relationship in sorted(rows):
-            cur.execute("INSERT INTO case_access (case_id, org, relationship) VALUES (%s, %s, %s)",
-                        (case_id, org, relationship))
+    # A case's rows are recomputed once per batch, at its end (in the batch's
+    # transaction), from the facts as the batch left them: the same rows as a
+    # recompute after each event, with two queries per batch instead of two per event.
+    def begin(self, cur: Any) -> None:
+        self._dirty: set[str] = set()
+
+    def _recompute(self, cur: Any, case_id: Any) -> None:
+        self._dirty.add(str(case_id))
+
+    def flush(self, cur: Any, chunk: int = 500) -> None:
+        dirty = sorted(self._dirty)
+        for start in range(0, len(dirty), chunk):
+            part = dirty[start:start + chunk]
+            marks = ", ".join(["%s"] * len(part))
+            rows: dict[str, set] = {}
+            for case_id, owner, transfer_to in cur.execute(
+                    f"SELECT case_id, owner_org, transfer_to FROM case_access_cases WHERE case_id IN ({marks})",
+                    part).fetchall():
+                rows[case_id] = {(owner, "owner")} | ({(transfer_to, "transfer_pending")} if transfer_to else set())
+            for case_id, to_org, status in cur.execute(
+                    f"SELECT case_id, to_org, status FROM case_access_referrals WHERE case_id IN ({marks})",
+                    part).fetchall():
+                if status in ("accepted", "completed"):
+                    rows[case_id].add((to_org, "referral_accepted"))
+                elif status == "pending":
+                    rows[case_id].add((to_org, "referral_pending"))
+            cur.execute(f"DELETE FROM case_access WHERE case_id IN ({marks})", part)
+            for case_id in part:
+                for org, relationship in sorted(rows[case_id]):
+                    cur.execute("INSERT INTO case_access (case_id, org, relationship) VALUES (%s, %s, %s)",
+                                (case_id, org, relationship))
+        self._dirty = set()

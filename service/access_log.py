@@ -51,13 +51,12 @@ def record(principal: Principal, view: str, case_id: Any = None, filters: dict |
     `referral`, `return`, `list`, `history`...); `filters` holds the list query's
     filters (codes only: a name search is logged as `q: true`, not its text)."""
     database = database or current_app.extensions["casetrail.database"]
-    with database.transaction() as cur:
-        cur.execute("INSERT INTO access_log (at, sub, client_id, org, case_id, view, redacted, filters)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                    (datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z"),
-                     principal.sub, principal.client_id, principal.org,
-                     str(case_id) if case_id is not None else None, view, redacted,
-                     json.dumps(filters, sort_keys=True, default=str) if filters is not None else None))
+    database.write("INSERT INTO access_log (at, sub, client_id, org, case_id, view, redacted, filters)"
+                   " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                   (datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+                    principal.sub, principal.client_id, principal.org,
+                    str(case_id) if case_id is not None else None, view, redacted,
+                    json.dumps(filters, sort_keys=True, default=str) if filters is not None else None))
 
 
 def entries(database: Database, case_id: Any = None) -> list[dict]:

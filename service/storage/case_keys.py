@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from domain.errors import CaseErased
 from service.database import Database
 from service.storage.master_keys import MasterKeys
+from service.storage.sealing import canonical_id
 
 _DDL = """CREATE TABLE IF NOT EXISTS case_keys (
     case_id TEXT PRIMARY KEY,
@@ -60,10 +61,14 @@ class CaseKeys:
         case_id = str(case_id)
         data_key = secrets.token_bytes(32)
         kid, wrapped = self.master_keys.wrap(case_id, data_key)
-        with self.database.transaction() as cur:
-            cur.execute("INSERT INTO case_keys (case_id, master_key_id, wrapped_key, created_at) "
-                        "VALUES (%s, %s, %s, %s) ON CONFLICT (case_id) DO NOTHING",
-                        (case_id, kid, wrapped, _now()))
+        inserted = self.database.write(
+            "INSERT INTO case_keys (case_id, master_key_id, wrapped_key, created_at) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (case_id) DO NOTHING RETURNING case_id",
+            (case_id, kid, wrapped, _now()))
+        if inserted:  # ours, committed: no need to read it back
+            with self._lock:
+                self._cache[case_id] = (data_key, time.monotonic() + self.CACHE_SECONDS)
+            return data_key
         self._forget(case_id)
         key = self.key(case_id)
         if key is None:
@@ -87,6 +92,26 @@ class CaseKeys:
                 self._cache.clear()
             self._cache[case_id] = (key, now + self.CACHE_SECONDS)
         return key
+
+    def prefetch(self, case_ids: set[str], chunk: int = 500) -> None:
+        """Read the keys of many cases in a few queries (a projection batch)."""
+        now = time.monotonic()
+        with self._lock:
+            wanted = {canonical_id(c) for c in case_ids}
+            missing = sorted(c for c in wanted if (cached := self._cache.get(c)) is None or cached[1] <= now)
+        for start in range(0, len(missing), chunk):
+            part = missing[start:start + chunk]
+            with self.database.transaction() as cur:
+                rows = cur.execute("SELECT case_id, master_key_id, wrapped_key FROM case_keys WHERE case_id IN ("
+                                   + ", ".join(["%s"] * len(part)) + ")", part).fetchall()
+            found = {row[0]: row for row in rows}
+            with self._lock:
+                if len(self._cache) + len(part) > 10_000:
+                    self._cache.clear()
+                for case_id in part:
+                    row = found.get(case_id)
+                    key = self.master_keys.unwrap(case_id, row[1], row[2]) if row and row[2] else None
+                    self._cache[case_id] = (key, now + self.CACHE_SECONDS)
 
     def destroy(self, case_id: str) -> None:
         """Shred the key. Committed before this returns; idempotent."""
