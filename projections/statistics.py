@@ -20,6 +20,14 @@ changes them takes 1 from each old cell and adds 1 to each new one. Deltas are
 summed over a batch and written at its end, in the batch's transaction; cells
 that reach 0 are deleted, so a rebuild gives the same rows.
 
+Most queries name one or two dimensions (group_by, filters, month range and an
+analyst's countries together). Summing `stats_cells` for them would read rows in
+proportion to the cases (ten single-valued dimensions make nearly every case its
+own cell until the combinations saturate: docs/benchmarks.md), so `stats_cuboids`
+also keeps one counter per value (pair) of every set of at most two dimensions
+(1 + 13 + 78 sets): such a query reads at most the product of two dimensions'
+values, however many cases there are. Queries naming three or more read the cells.
+
 Referral service counts every referral made (whatever became of it); return kind
 every return initiated. Month opened is the month of `effective_at` when the
 opening reported a past fact, else of the recording.
@@ -28,7 +36,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from itertools import product
+from itertools import combinations, product
 from typing import Any
 
 from projections.case_summaries import age_group_after_erasure, age_group_of
@@ -40,6 +48,26 @@ MULTI = ("category", "referral_service", "return_kind")
 DIMENSIONS = SINGLE + MULTI
 ANY = "*"
 NONE = "none"
+
+
+CUBOID_MAX = 2
+CUBOIDS = [combo for size in range(CUBOID_MAX + 1) for combo in combinations(DIMENSIONS, size)]
+
+
+def cuboid_name(dimensions: set[str] | list[str]) -> str:
+    """The cuboid of these dimensions, in DIMENSIONS order ('' for the total)."""
+    return ",".join(name for name in DIMENSIONS if name in dimensions)
+
+
+def cuboid_cells(dims: dict) -> Counter:
+    """The cuboid counters one case adds 1 to (once per value of a multi-valued one)."""
+    out: Counter = Counter()
+    for combo in CUBOIDS:
+        values = [(sorted(dims.get(name) or []) or [NONE]) if name in MULTI else [str(dims.get(name) or "unknown")]
+                  for name in combo]
+        for combination in product(*values):
+            out[(",".join(combo), *(*combination, "", "")[:CUBOID_MAX])] += 1
+    return out
 
 
 def grain_of(dimensions: set[str] | list[str]) -> int:
@@ -60,11 +88,13 @@ def cells(dims: dict) -> Counter:
 
 class Statistics(Projection):
     name = "statistics"
-    tables = ("stats_cells", "stats_case_dims")
+    tables = ("stats_cells", "stats_cuboids", "stats_case_dims")
     ddl = (
         "CREATE TABLE IF NOT EXISTS stats_cells (grain INTEGER NOT NULL, "
         + "".join(f"{name} TEXT NOT NULL, " for name in DIMENSIONS)
         + "n INTEGER NOT NULL, PRIMARY KEY (grain, " + ", ".join(DIMENSIONS) + "))",
+        "CREATE TABLE IF NOT EXISTS stats_cuboids (cuboid TEXT NOT NULL, v1 TEXT NOT NULL, v2 TEXT NOT NULL,"
+        " n INTEGER NOT NULL, PRIMARY KEY (cuboid, v1, v2))",
         "CREATE TABLE IF NOT EXISTS stats_case_dims (case_id TEXT PRIMARY KEY, dims TEXT NOT NULL)",
     )
 
@@ -74,22 +104,19 @@ class Statistics(Projection):
         self._delta: Counter = Counter()
 
     def flush(self, cur: Any) -> None:
+        cells_delta, cuboids_delta = Counter(), Counter()
         for case_id, dims in self._dims.items():
             before = self._before[case_id]
             if before is not None:
-                self._delta.subtract(cells(before))
-            self._delta.update(cells(dims))
-            cur.execute("INSERT INTO stats_case_dims (case_id, dims) VALUES (%s, %s) ON CONFLICT (case_id)"
-                        " DO UPDATE SET dims = excluded.dims", (case_id, json.dumps(dims, sort_keys=True)))
-        key = ", ".join(("grain",) + DIMENSIONS)
-        match = " AND ".join(f"{c} = %s" for c in ("grain",) + DIMENSIONS)
-        for cell, delta in sorted(self._delta.items()):
-            if delta == 0:
-                continue
-            cur.execute(f"INSERT INTO stats_cells ({key}, n) VALUES ({', '.join(['%s'] * (len(cell) + 1))})"
-                        f" ON CONFLICT ({key}) DO UPDATE SET n = stats_cells.n + excluded.n", (*cell, delta))
-            if delta < 0:
-                cur.execute(f"DELETE FROM stats_cells WHERE {match} AND n = 0", cell)
+                cells_delta.subtract(cells(before))
+                cuboids_delta.subtract(cuboid_cells(before))
+            cells_delta.update(cells(dims))
+            cuboids_delta.update(cuboid_cells(dims))
+        _executemany(cur, "INSERT INTO stats_case_dims (case_id, dims) VALUES (%s, %s) ON CONFLICT (case_id)"
+                     " DO UPDATE SET dims = excluded.dims",
+                     [(case_id, json.dumps(dims, sort_keys=True)) for case_id, dims in self._dims.items()])
+        _apply(cur, "stats_cells", ("grain",) + DIMENSIONS, cells_delta)
+        _apply(cur, "stats_cuboids", ("cuboid", "v1", "v2"), cuboids_delta)
 
     # ---- handlers ------------------------------------------------------------
     @handles("CaseOpened")
@@ -180,3 +207,22 @@ class Statistics(Projection):
             self._before[case_id] = json.loads(row[0])
             self._dims[case_id] = json.loads(row[0])
         return self._dims[case_id]
+
+
+def _apply(cur: Any, table: str, key: tuple[str, ...], delta: Counter) -> None:
+    """Add the deltas to the counters; drop counters that reach 0 (a rebuild has none)."""
+    changes = sorted((cell, d) for cell, d in delta.items() if d)
+    columns = ", ".join(key)
+    _executemany(cur, f"INSERT INTO {table} ({columns}, n) VALUES ({', '.join(['%s'] * (len(key) + 1))})"
+                 f" ON CONFLICT ({columns}) DO UPDATE SET n = {table}.n + excluded.n",
+                 [(*cell, d) for cell, d in changes])
+    match = " AND ".join(f"{c} = %s" for c in key)
+    _executemany(cur, f"DELETE FROM {table} WHERE {match} AND n = 0", [cell for cell, d in changes if d < 0])
+
+
+def _executemany(cur: Any, sql: str, rows: list) -> None:
+    # One statement for many rows (psycopg pipelines it; sqlite3 loops in C): the
+    # flush writes hundreds of counters per batch. service.database's cursor wraps
+    # only execute, so we reach its driver cursor and placeholder.
+    if rows:
+        cur._cursor.executemany(sql.replace("%s", cur._placeholder), rows)

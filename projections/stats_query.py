@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.statistics import DIMENSIONS, grain_of
+from projections.statistics import CUBOID_MAX, DIMENSIONS, cuboid_name, grain_of
 from service.database import Database
 
 DEFAULT_K = 5
@@ -42,35 +42,41 @@ def parse_group_by(raw: str | None) -> list[str]:
 
 def case_stats(database: Database, group_by: list[str], filters: dict[str, str], month_from: str | None = None,
                month_to: str | None = None, countries: frozenset[str] | None = None,
-               k: int = DEFAULT_K) -> dict[str, Any]:
-    where, params = [], []
-    for name, value in sorted(filters.items()):
-        where.append(f"{name} = %s")
-        params.append(value)
+               k: int = DEFAULT_K, exact_cells: bool = False) -> dict[str, Any]:
+    """`exact_cells` forces the all-dimensions table (tests compare the two paths)."""
+    conditions: list[tuple[str, str, list]] = [(name, "= %s", [value]) for name, value in sorted(filters.items())]
     if month_from:
-        where.append("month_opened >= %s")
-        params.append(month_from)
+        conditions.append(("month_opened", ">= %s", [month_from]))
     if month_to:
-        where.append("month_opened <= %s")
-        params.append(month_to)
+        conditions.append(("month_opened", "<= %s", [month_to]))
     if countries is not None:  # an analyst restricted to some encounter countries
         if not countries:
             return _publish(group_by, [], 0, k)
-        where.append(f"encounter_country IN ({', '.join(['%s'] * len(countries))})")
-        params += sorted(countries)
-    condition = "".join(f" AND {w}" for w in where)
-    columns = ", ".join(group_by)
+        conditions.append(("encounter_country", f"IN ({', '.join(['%s'] * len(countries))})", sorted(countries)))
     with database.transaction() as cur:
-        if group_by:
-            cells = cur.execute(
-                f"SELECT {columns}, SUM(n) FROM stats_cells WHERE grain = %s{condition}"
-                f" GROUP BY {columns} HAVING SUM(n) > 0 ORDER BY {columns}",
-                [grain_of(set(group_by) | set(filters)), *params]).fetchall()
-        else:
-            cells = []
-        (total,) = cur.execute(f"SELECT SUM(n) FROM stats_cells WHERE grain = %s{condition}",
-                               [grain_of(set(filters)), *params]).fetchone()
-    return _publish(group_by, [(list(row[:-1]), int(row[-1])) for row in cells], int(total or 0), k)
+        cells = _sum(cur, group_by, conditions, exact_cells) if group_by else []
+        total = _sum(cur, [], conditions, exact_cells)
+    return _publish(group_by, cells, total[0][1] if total else 0, k)
+
+
+def _sum(cur: Any, group_by: list[str], conditions: list, exact_cells: bool) -> list[tuple[list, int]]:
+    used = set(group_by) | {name for name, _, _ in conditions}
+    if len(used) <= CUBOID_MAX and not exact_cells:
+        # The cuboid of exactly these dimensions: v1, v2 hold them in DIMENSIONS order.
+        column = {name: f"v{i + 1}" for i, name in enumerate(n for n in DIMENSIONS if n in used)}
+        table, where, params = "stats_cuboids", ["cuboid = %s"], [cuboid_name(used)]
+    else:
+        column = {name: name for name in DIMENSIONS}
+        table, where, params = "stats_cells", ["grain = %s"], [grain_of(used)]
+    for name, test, values in conditions:
+        where.append(f"{column[name]} {test}")
+        params += values
+    selected = ", ".join(column[name] for name in group_by)
+    sql = f"SELECT {selected + ', ' if group_by else ''}SUM(n) FROM {table} WHERE {' AND '.join(where)}"
+    if group_by:
+        sql += f" GROUP BY {selected} HAVING SUM(n) > 0 ORDER BY {selected}"
+    rows = cur.execute(sql, params).fetchall()
+    return [(list(row[:-1]), int(row[-1])) for row in rows if row[-1] is not None]
 
 
 def _publish(group_by: list[str], cells: list[tuple[list, int]], total: int, k: int) -> dict[str, Any]:

@@ -119,3 +119,25 @@ def test_a_batch_that_fails_half_way_leaves_no_trace(store):
     assert snapshot(database) == before
     Runner(database, cases, all_projections()[2], batch_size=100).catch_up()
     assert snapshot(database)["tracking"] != before["tracking"]
+
+
+def test_queries_of_one_or_two_dimensions_read_the_cuboids_and_agree_with_the_cells(store):
+    import itertools
+
+    from projections.statistics import DIMENSIONS
+    from projections.stats_query import case_stats
+
+    database, cases = store
+    run_workload(cases, 400, seed=8)
+    ProjectionService(database, cases).run_once()
+    for group_by in [[]] + [[d] for d in DIMENSIONS] + [list(p) for p in itertools.combinations(DIMENSIONS, 2)]:
+        assert case_stats(database, group_by, {}, k=1) == case_stats(database, group_by, {}, k=1,
+                                                                     exact_cells=True), group_by
+    for filters, group_by in [({"sex": "female"}, ["stage"]), ({"category": "stateless"}, []),
+                              ({"encounter_country": "KAZ"}, ["referral_service"])]:
+        kwargs = dict(month_from="2025-03", month_to="2026-01", k=1)
+        assert case_stats(database, group_by, filters, **kwargs) == case_stats(
+            database, group_by, filters, exact_cells=True, **kwargs)
+        kwargs = dict(countries=frozenset({"KAZ", "UZB"}), k=1)
+        assert case_stats(database, group_by, filters, **kwargs) == case_stats(
+            database, group_by, filters, exact_cells=True, **kwargs)
