@@ -75,3 +75,20 @@ def test_the_raw_database_holds_no_personal_value_in_clear(app, client, auth_hea
     assert leaked == []
     logged = "\n".join(r.getMessage() + " " + str(r.__dict__) for r in caplog.records)
     assert [s for s in SECRETS if s in logged] == []
+
+
+def test_the_issue_4_scenarios_log_no_personal_value(client, token, caplog):
+    """The end-to-end scenarios, with every log record captured at DEBUG."""
+    from tests.api import scenarios
+
+    def call(method, path, who, body=None):
+        response = client.open(path, method=method, json=body if body is not None or method == "POST" else None,
+                               headers={"Authorization": f"Bearer {token(*who)}"})
+        return response.status_code, response.json, response.headers
+
+    caplog.set_level(logging.DEBUG)
+    scenarios.unaccompanied_child_returns_home(call)
+    scenarios.stranded_migrant_regularised(call)
+    logged = "\n".join(r.getMessage() + " " + str(r.__dict__) for r in caplog.records)
+    assert len(caplog.records) > 10
+    assert [s for s in ("Aziz", "Karimi", "Dilnoza", "fears return") if s in logged] == []
