@@ -26,6 +26,14 @@ from service.storage import CaseKeys, build_mapper
 from service import metrics
 
 
+def _project(case: Case | None, events: Any) -> Case | None:
+    """The library's projector without its per-event `isinstance` check against a
+    runtime Protocol, which took over a third of a long case's replay."""
+    for event in events:
+        case = event.mutate(case)
+    return case
+
+
 class CaseNotFound(Exception):
     pass
 
@@ -83,7 +91,7 @@ class Cases(Application):
     # ---- reads ---------------------------------------------------------------
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:
         try:
-            return self.repository.get(case_id, version=version)
+            return self.repository.get(case_id, version=version, projector_func=_project)
         except AggregateNotFoundError:
             raise CaseNotFound(str(case_id)) from None
 

@@ -14,6 +14,7 @@ import base64
 import logging
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -181,11 +182,29 @@ def _decrypt(key: bytes | None, token: str, transcoder: Transcoder, case_id: str
         return ERASED
     raw = base64.b64decode(token)
     try:
-        return transcoder.decode(AESGCM(key).decrypt(raw[:12], raw[12:], _aad(case_id, version, path)))
+        return transcoder.decode(_aesgcm(key).decrypt(raw[:12], raw[12:], _aad(case_id, version, path)))
     except InvalidTag:
         # A tampered or moved ciphertext; integrity reports where. Never logs the value.
         log.warning("personal field %s of case %s version %s does not decrypt", ".".join(path), case_id, version)
         return UNREADABLE
+
+
+_CIPHERS: dict[bytes, tuple[AESGCM, float]] = {}
+
+
+def _aesgcm(key: bytes) -> AESGCM:
+    """One cipher object per case key while a replay decrypts its many fields. Kept
+    no longer than the case keys themselves (CaseKeys.CACHE_SECONDS), so a shredded
+    key does not live on in this cache."""
+    now = time.monotonic()
+    cached = _CIPHERS.get(key)
+    if cached is not None and cached[1] > now:
+        return cached[0]
+    if len(_CIPHERS) > 256:
+        _CIPHERS.clear()
+    cipher = AESGCM(key)
+    _CIPHERS[key] = (cipher, now + CaseKeys.CACHE_SECONDS)
+    return cipher
 
 
 def _get(state: Any, path: tuple[str, ...]) -> Any:
