@@ -15,6 +15,7 @@ from typing import Any
 
 from auth.policy import CASEWORK
 from auth.principal import Principal
+from projections import reads
 from projections.runner import Projection, handles
 
 ALL = None  # listable_relationships: every case (auditors)
@@ -116,13 +117,13 @@ class CaseAccess(Projection):
             part = dirty[start:start + chunk]
             marks = ", ".join(["%s"] * len(part))
             rows: dict[str, set] = {}
-            for case_id, owner, transfer_to in cur.execute(
-                    f"SELECT case_id, owner_org, transfer_to FROM case_access_cases WHERE case_id IN ({marks})",
-                    part).fetchall():
+            for case_id, owner, transfer_to in reads.rows(
+                    cur, f"SELECT case_id, owner_org, transfer_to FROM case_access_cases WHERE case_id IN ({marks})",
+                    part):
                 rows[case_id] = {(owner, "owner")} | ({(transfer_to, "transfer_pending")} if transfer_to else set())
-            for case_id, to_org, status in cur.execute(
-                    f"SELECT case_id, to_org, status FROM case_access_referrals WHERE case_id IN ({marks})",
-                    part).fetchall():
+            for case_id, to_org, status in reads.rows(
+                    cur, f"SELECT case_id, to_org, status FROM case_access_referrals WHERE case_id IN ({marks})",
+                    part):
                 if status in ("accepted", "completed"):
                     rows[case_id].add((to_org, "referral_accepted"))
                 elif status == "pending":

@@ -40,6 +40,7 @@ from itertools import combinations, product
 from typing import Any
 
 from projections.case_summaries import age_group_after_erasure, age_group_of
+from projections import reads
 from projections.runner import Projection, handles
 
 SINGLE = ("stage", "status", "nationality", "sex", "age_group", "encounter_country", "encounter_type",
@@ -203,7 +204,7 @@ class Statistics(Projection):
     def _load(self, cur: Any, e: Any) -> dict:
         case_id = str(e.originator_id)
         if case_id not in self._dims:
-            row = cur.execute("SELECT dims FROM stats_case_dims WHERE case_id = %s", (case_id,)).fetchone()
+            (row,) = reads.rows(cur, "SELECT dims FROM stats_case_dims WHERE case_id = %s", (case_id,))
             self._before[case_id] = json.loads(row[0])
             self._dims[case_id] = json.loads(row[0])
         return self._dims[case_id]

@@ -70,6 +70,9 @@ def test_views_survive_sigkill_of_the_runner_at_random_moments(database_url, tmp
                 kills += 1
                 runner = start_runner(database_url, var_dir, log)
         workload.join()
+        # The last runner must be up (its SIGTERM handler set) before it is asked to stop:
+        # the views may already be caught up by the one killed before it.
+        wait_until_leading(tmp_path / "runner.log", kills + 1)
         head = cases.recorder.max_notification_id()
         deadline = time.monotonic() + 120
         while min(positions(database).values(), default=0) < head:
