@@ -19,7 +19,7 @@ class Case(Referrals, Regularization, Returns, CaseRecord):
             "id": str(self.id), "version": self.version, "status": self.status, "stage": self.stage,
             "owner_org": self.owner_org, "assignee": self.assignee,
             "opened_at": self.created_on.isoformat(), "updated_at": self.modified_on.isoformat(),
-            "opened_by": self.opened_by, "person": self.person, "encounter": self.encounter,
+            "opened_by": self.opened_by, "person": self.person, "age_group": self.age_group, "encounter": self.encounter,
             "categories": list(self.categories), "asylum_status": self.asylum_status,
             "best_interests": self.best_interests,
             "trafficking_identified_on": self.trafficking_identified_on,

@@ -21,7 +21,7 @@ from domain import errors, rules
 from domain.actor import Actor
 from domain.clock import day_of as _day, today as _today
 from domain.vocabulary import (
-    ASYLUM_TRANSITIONS, CATEGORIES, TRAFFICKING_CATEGORIES,
+    ASYLUM_TRANSITIONS, CATEGORIES, TRAFFICKING_CATEGORIES, age_group_on,
 )
 
 
@@ -36,8 +36,11 @@ class CaseRecord(Aggregate):
         _check_categories(categories)
         presumed_on = _day(effective_at or encounter.get("date"), today or _today()) \
             if TRAFFICKING_CATEGORIES & set(categories) else None
+        # The age group is derived once, in clear: statistics keep it after the date
+        # of birth is encrypted and, on erasure, shredded (DESIGN.md, Personal data).
+        group = age_group_on(person, encounter.get("date"))
         return cls._create(
-            cls.CaseOpened, id=case_id or uuid4(), actor=actor.as_dict(), person=person,
+            cls.CaseOpened, id=case_id or uuid4(), actor=actor.as_dict(), person=person, age_group=group,
             encounter=encounter, categories=sorted(set(categories)),
             asylum_intention=asylum_intention, notes=notes, effective_at=effective_at,
             trafficking_presumed_on=presumed_on)
@@ -45,6 +48,7 @@ class CaseRecord(Aggregate):
     class CaseOpened(Aggregate.Created):
         actor: dict
         person: dict
+        age_group: str
         encounter: dict
         categories: list
         asylum_intention: bool
@@ -53,7 +57,7 @@ class CaseRecord(Aggregate):
         trafficking_presumed_on: str | None
 
     @event(CaseOpened)
-    def __init__(self, actor: dict, person: dict, encounter: dict, categories: list,
+    def __init__(self, actor: dict, person: dict, age_group: str, encounter: dict, categories: list,
                  asylum_intention: bool, notes: str | None, effective_at: str | None,
                  trafficking_presumed_on: str | None) -> None:
         self.owner_org = actor["org"]
@@ -62,6 +66,7 @@ class CaseRecord(Aggregate):
         self.stage = "identification"
         self.stage_before_closure: str | None = None
         self.person = person
+        self.age_group = age_group
         self.encounter = encounter
         self.categories = categories
         self.asylum_status = "intention_expressed" if asylum_intention else "none"

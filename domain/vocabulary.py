@@ -1,4 +1,5 @@
 """The codes of the case (API.md): categories, services, kinds and statuses."""
+from datetime import date
 
 CATEGORIES = frozenset({
     "refugee", "asylum_seeker", "forced_migrant", "economic_migrant",
@@ -62,6 +63,19 @@ STATUSES = ("open", "closed", "erased")
 # Age groups used for statistics: the person's age on the encounter date.
 AGE_GROUPS = ((0, 4, "0-4"), (5, 11, "5-11"), (12, 17, "12-17"), (18, 24, "18-24"),
               (25, 59, "25-59"), (60, 200, "60+"))
+
+
+def age_group_on(person: dict, on: str | None) -> str:
+    """The person's age group on a day (the encounter): from the date of birth, or
+    without a readable one, the age estimate."""
+    try:
+        born = date.fromisoformat(str(person["date_of_birth"])[:10])
+        day = date.fromisoformat(str(on)[:10])
+        age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return age_group(age if age >= 0 else None)
+    except (KeyError, ValueError, TypeError):
+        estimate = person.get("age_estimate")
+        return age_group(estimate if isinstance(estimate, int) else None)
 
 
 def age_group(age: int | None) -> str:

@@ -2,42 +2,19 @@
 
 No personal data: names, date of birth, documents, contacts and notes never reach
 this table (personal data is encrypted per case in the events and is shredded on
-erasure; a copy here would survive the shredding). The date of birth is read only
-to derive the age group, and dropped.
+erasure; a copy here would survive the shredding). The age group comes from the
+opening event, where the domain recorded it in clear.
 """
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from domain.vocabulary import PERSONAL_PERSON_FIELDS, age_group
 from projections.runner import Projection, handles, utc_text
 
 _COLUMNS = ("case_id", "version", "stage", "stage_before_closure", "status", "owner_org", "assignee",
-            "transfer_to", "nationality", "sex", "age_group", "age_group_after_erasure", "encounter_country",
+            "transfer_to", "nationality", "sex", "age_group", "encounter_country",
             "encounter_type", "encounter_date", "asylum_status", "opened_at", "updated_at")
-
-
-def age_group_of(person: dict, encounter: dict) -> str:
-    """The person's age group on the encounter date, from the date of birth or,
-    without one, the age estimate. Anything unreadable (e.g. already shredded) is
-    'unknown' rather than an error: a view must never stop on one odd event."""
-    try:
-        born = date.fromisoformat(str(person["date_of_birth"])[:10])
-        met = date.fromisoformat(str(encounter.get("date"))[:10])
-        age = met.year - born.year - ((met.month, met.day) < (born.month, born.day))
-        return age_group(age if age >= 0 else None)
-    except (KeyError, ValueError, TypeError):
-        pass
-    estimate = person.get("age_estimate")
-    return age_group(estimate if isinstance(estimate, int) else None)
-
-
-def age_group_after_erasure(person: dict, encounter: dict) -> str:
-    """The age group a replay will find once the case key is shredded (the date of
-    birth is then unreadable). Erasure moves the case to it, so the live view and a
-    rebuild agree row for row."""
-    return age_group_of({k: v for k, v in person.items() if k not in PERSONAL_PERSON_FIELDS}, encounter)
 
 
 class CaseSummaries(Projection):
@@ -47,7 +24,7 @@ class CaseSummaries(Projection):
         "CREATE TABLE IF NOT EXISTS case_summaries ("
         " case_id TEXT PRIMARY KEY, version INTEGER NOT NULL, stage TEXT NOT NULL,"
         " stage_before_closure TEXT, status TEXT NOT NULL, owner_org TEXT NOT NULL, assignee TEXT,"
-        " transfer_to TEXT, nationality TEXT, sex TEXT, age_group TEXT, age_group_after_erasure TEXT,"
+        " transfer_to TEXT, nationality TEXT, sex TEXT, age_group TEXT,"
         " encounter_country TEXT,"
         " encounter_type TEXT, encounter_date TEXT, asylum_status TEXT, opened_at TEXT NOT NULL,"
         " updated_at TEXT NOT NULL)",
@@ -73,8 +50,7 @@ class CaseSummaries(Projection):
             "case_id": str(e.originator_id), "version": e.originator_version, "stage": "identification",
             "stage_before_closure": None, "status": "open", "owner_org": e.actor["org"], "assignee": None,
             "transfer_to": None, "nationality": person.get("nationality"), "sex": person.get("sex"),
-            "age_group": age_group_of(person, encounter),
-            "age_group_after_erasure": age_group_after_erasure(person, encounter), "encounter_country": encounter.get("country"),
+            "age_group": e.age_group, "encounter_country": encounter.get("country"),
             "encounter_type": encounter.get("type"), "encounter_date": encounter.get("date"),
             "asylum_status": "intention_expressed" if e.asylum_intention else "none",
             "opened_at": when, "updated_at": when,
@@ -137,8 +113,6 @@ class CaseSummaries(Projection):
 
     @handles("CaseErased")
     def _erased(self, cur: Any, e: Any) -> None:
-        cur.execute("UPDATE case_summaries SET age_group = age_group_after_erasure WHERE case_id = %s",
-                    (str(e.originator_id),))
         self._touch(cur, e, status="erased")
 
     # ---- the stages ----------------------------------------------------------

@@ -39,7 +39,6 @@ from collections import Counter
 from itertools import combinations, product
 from typing import Any
 
-from projections.case_summaries import age_group_after_erasure, age_group_of
 from projections import reads
 from projections.runner import Projection, handles
 
@@ -127,13 +126,12 @@ class Statistics(Projection):
         self._before[str(e.originator_id)] = None
         self._dims[str(e.originator_id)] = {
             "stage": "identification", "status": "open", "nationality": person.get("nationality"),
-            "sex": person.get("sex"), "age_group": age_group_of(person, encounter),
+            "sex": person.get("sex"), "age_group": e.age_group,
             "encounter_country": encounter.get("country"), "encounter_type": encounter.get("type"),
             "owner_org": e.actor["org"], "month_opened": opened,
             "asylum_status": "intention_expressed" if e.asylum_intention else "none",
             "category": sorted(set(e.categories)), "referral_service": [], "return_kind": [],
             "_stage_before_closure": None, "_transfer_to": None,
-            "_age_group_after_erasure": age_group_after_erasure(person, encounter),
         }
 
     @handles("CategoriesAdded")
@@ -196,10 +194,10 @@ class Statistics(Projection):
 
     @handles("CaseErased")
     def _erased(self, cur: Any, e: Any) -> None:
-        # Erased cases are still counted (DESIGN.md); the age group falls back to
-        # what survives the shredding, as a rebuild will find it.
+        # Erased cases are still counted (DESIGN.md), with the dimensions recorded
+        # in clear, the age group included.
         dims = self._load(cur, e)
-        dims.update(status="erased", age_group=dims["_age_group_after_erasure"])
+        dims.update(status="erased")
 
     def _load(self, cur: Any, e: Any) -> dict:
         case_id = str(e.originator_id)

@@ -101,3 +101,27 @@ def test_roles_without_stats_read_get_403(client, auth_header, roles):
 def test_bad_queries_are_refused_with_422(client, auth_header, query):
     response = client.get("/stats/cases", query_string=query, headers=auth_header("a", "s", "analyst"))
     assert response.status_code == 422
+
+
+def test_erased_cases_are_still_counted_in_their_age_group(app, client, auth_header, seed):
+    """Erasure shreds the date of birth, but the age group was recorded in clear at
+    opening: the statistics do not move."""
+    from service.cases import Caller
+    from domain.actor import Actor
+
+    before = stats(client, auth_header("a1", "state", "auditor"), group_by="age_group")
+    cases = app.extensions["casetrail.cases"]
+    database = app.extensions["casetrail.database"]
+    with database.transaction() as cur:
+        case_ids = [row[0] for row in cur.execute("SELECT case_id FROM case_summaries LIMIT 6").fetchall()]
+    dpo = Caller(Actor("dpo-1", "unhcr", "unhcr-app"))
+    last = None
+    for case_id in case_ids:
+        import uuid
+
+        last = cases.erase_case(dpo, uuid.UUID(case_id))
+    assert wait_for_position(database, last.position, [p.name for p in all_projections()], timeout=10)
+    after = stats(client, auth_header("a1", "state", "auditor"), group_by="age_group")
+    by_status = stats(client, auth_header("a1", "state", "auditor"), group_by="status")
+    assert after == before == {**before, "rows": [{"age_group": "25-59", "count": 30}]}
+    assert {"status": "erased", "count": 6} in by_status["rows"]
