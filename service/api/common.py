@@ -19,11 +19,19 @@ from service.cases import Caller, Outcome
 from service.errors import Problem
 from service.schemas.cases import CaseOut
 from service.schemas.common import Problem as ProblemSchema
+from projections.positions import MIN_POSITION_HEADER, POSITION_HEADER, position_headers
 
 _ETAG = re.compile(r'^"([0-9]{1,18})"$')
 
 ETAG_HEADER = {"ETag": {"description": 'the case version, as `"<version>"`', "schema": {"type": "string"}}}
 LOCATION_HEADER = {"Location": {"description": "where the created resource is", "schema": {"type": "string"}}}
+POSITION_HEADER_DOC = {POSITION_HEADER: {
+    "description": "the position of the command's last event in the log; send it back as "
+                   f"`{MIN_POSITION_HEADER}` on `GET /cases` to read your own write from the views",
+    "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+    "Idempotent-Replayed": {"description": "`true` when this is the stored response to an earlier request "
+                                           "with the same Idempotency-Key (nothing was written)",
+                            "schema": {"type": "string", "enum": ["true"]}}}
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string", "pattern": r'^("[0-9]{1,18}"|\*)$'},
             "description": 'one strong entity tag, `"<version>"`: the command runs only if the case is at '
                            'that version (else 412, nothing written); `*` matches any version. A weak tag '
@@ -86,7 +94,7 @@ def command(blp, body, operation_id: str, *, status: int = 200, schema=CaseOut, 
     def decorate(func):
         func = blp.arguments(body, required=bool(body._declared_fields.keys() - {"effective_at"}),
                              **({"example": example} if example else {}))(func)
-        func = blp.response(status, schema, headers={**ETAG_HEADER, **(headers or {})})(func)
+        func = blp.response(status, schema, headers={**ETAG_HEADER, **POSITION_HEADER_DOC, **(headers or {})})(func)
         func = problems(blp, codes)(func)
         doc: dict[str, Any] = {"operationId": operation_id,
                                "parameters": [IF_MATCH, IDEMPOTENCY_KEY] if if_match else [IDEMPOTENCY_KEY]}
@@ -141,7 +149,7 @@ def reply_access(case) -> Access:
 def case_reply(outcome: Outcome, status: int = 200, access: Access | None = None, headers: dict | None = None):
     case = outcome.case
     body = view_of(access or reply_access(case), case.state())
-    return body, status, {**etag(case.version), **(headers or {})}
+    return body, status, {**etag(case.version), **position_headers(outcome.position), **(headers or {})}
 
 
 def etag(version: int) -> dict:

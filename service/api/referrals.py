@@ -8,7 +8,7 @@ from auth.flask_auth import current_principal
 from service import access_log
 from service.api import cases
 from service.api.common import (
-    ETAG_HEADER, LOCATION_HEADER, READ_ERRORS, caller, case_reply, command, command_blueprint, etag, problems,
+    ETAG_HEADER, LOCATION_HEADER, READ_ERRORS, caller, case_reply, command, command_blueprint, etag, position_headers, problems,
     readable,
 )
 from service.schemas.referrals import (
@@ -35,7 +35,7 @@ def refer(data, case_id):
     """Refer the case to `to_org` for a service. 201 with the referral and its Location."""
     outcome = cases().refer(caller("case.refer"), case_id, **data)
     location = url_for("referrals.referral", case_id=case_id, referral_id=outcome.result)
-    return _referral_reply(outcome.case, outcome.result, 201, {"Location": location})
+    return _referral_reply(outcome.case, outcome.result, 201, {"Location": location, **position_headers(outcome.position)})
 
 
 @blp.route("/cases/<uuid:case_id>/referrals/<uuid:referral_id>", methods=["GET"], endpoint="referral")

@@ -7,7 +7,7 @@ from auth.flask_auth import current_principal
 from service import access_log
 from service.api import cases
 from service.api.common import (
-    ETAG_HEADER, LOCATION_HEADER, READ_ERRORS, caller, case_reply, command, command_blueprint, etag, problems,
+    ETAG_HEADER, LOCATION_HEADER, READ_ERRORS, caller, case_reply, command, command_blueprint, etag, position_headers, problems,
     readable,
 )
 from service.schemas.returns import CreatedReturn, ReturnCancellation, ReturnCompletion, ReturnInitiation
@@ -31,7 +31,7 @@ def initiate(data, case_id):
     """Initiate a return; every rule that protects the person is checked (409 names it)."""
     outcome = cases().initiate_return(caller("case.return"), case_id, **data)
     location = url_for("returns.return", case_id=case_id, return_id=outcome.result)
-    return _return_reply(outcome.case, outcome.result, 201, {"Location": location})
+    return _return_reply(outcome.case, outcome.result, 201, {"Location": location, **position_headers(outcome.position)})
 
 
 @blp.route("/cases/<uuid:case_id>/returns/<uuid:return_id>", methods=["GET"], endpoint="return")
