@@ -18,7 +18,8 @@ def generate() -> str:
 
     # The document does not depend on the database: a throw-away SQLite one will do.
     with tempfile.TemporaryDirectory() as tmp:
-        config = Config(database_url=f"sqlite:///{tmp}/spec.sqlite", var_dir=Path(tmp) / "var")
+        config = Config(database_url=f"sqlite:///{tmp}/spec.sqlite", var_dir=Path(tmp) / "var",
+                        run_projections_in_process=False)
         app = create_app(config)
         try:
             spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
