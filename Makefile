@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install token demo
+.PHONY: run test install token demo bench
 
 $(STAMP): setup.cfg pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -37,3 +37,10 @@ demo: $(STAMP)
 
 token: $(STAMP)
 	@$(BIN)/casetrail token --sub officer-1 --org sms --role caseworker --role supervisor
+
+# The benchmarks of docs/benchmarks.md (issue 9): ~15 min on 2 cores; needs wrk and
+# pgbench (apt-get install wrk postgresql-contrib) and PostgreSQL at
+# CASETRAIL_BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/casetrail_bench,
+# created if missing). `make bench BENCH_ARGS="--only write --seconds 3"` for a part.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
