@@ -24,12 +24,15 @@ def _open(config: Any) -> tuple[Database, Any]:
     return Database(config.database_url), Cases(env=persistence_env(config.database_url))
 
 
-def rebuild_views(database: Database, application: Any, wait_seconds: float = 600.0) -> dict[str, int]:
+def rebuild_views(database: Database, application: Any, wait_seconds: float = 600.0,
+                  batch_size: int = 2000) -> dict[str, int]:
     """Drop every view and rebuild it from the event store. If another process leads
     a projection, it does the rebuilding (its position was set to 0); we wait."""
     for projection in all_projections():
         reset(database, projection)
-    service = ProjectionService(database, application)
+    # Bigger batches than the live runner's: fewer transactions and statements per
+    # event (measured ~1.3-1.5x faster at 2,000 than at 500); nobody waits on a rebuild.
+    service = ProjectionService(database, application, batch_size=batch_size)
     try:
         done = service.run_once()
         head = application.recorder.max_notification_id() or 0

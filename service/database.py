@@ -96,7 +96,7 @@ class Database:
         if self._pool is not None:
             if pipeline:
                 with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
-                    yield _Cursor(conn.cursor(), "%s")
+                    yield _Cursor(conn.cursor(), "%s", pipelined=True)
                 return
             with self._pool.connection() as conn, conn.transaction():
                 yield _Cursor(conn.cursor(), "%s")
@@ -148,13 +148,19 @@ class Database:
 
 
 class _Cursor:
-    def __init__(self, cursor: Any, placeholder: str):
+    def __init__(self, cursor: Any, placeholder: str, pipelined: bool = False):
         self._cursor = cursor
         self._placeholder = placeholder
+        # In a pipeline, one driver cursor reused for several queued statements may
+        # hand a later fetch another statement's result ("the last operation didn't
+        # produce records"): each statement gets a cursor of its own there.
+        self._pipelined = pipelined
 
     def execute(self, sql: str, params: tuple | list = ()) -> _Cursor:
         if self._placeholder != "%s":
             sql = sql.replace("%s", self._placeholder)
+        if self._pipelined:
+            self._cursor = self._cursor.connection.cursor()
         self._cursor.execute(sql, params)
         return self
 
