@@ -8,14 +8,19 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from auth import flask_auth
 from auth import setup as auth_setup
+from projections import embedded as embedded_projections
+from service import hardening, json_guard, metrics
+from service.api import (
+    audit, case, case_list, erasure, health, history, identification, oauth, ownership, referrals,
+    regularization, returns, stats,
+)
 from service.cases import Cases
 from service.config import Config
 from service.database import Database, persistence_env
-from service.storage import case_keys_for
-from service import hardening, metrics
 from service.errors import register_error_handlers
-from service.openapi import make_api
 from service.logs import configure_logging, init_request_logging
+from service.openapi import docs, make_api
+from service.storage import case_keys_for
 
 API_VERSION = "1.0.0"
 
@@ -45,7 +50,6 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["casetrail.database"] = database
     app.extensions["casetrail.cases"] = cases
     # Read views: tables always; the runner thread unless it runs as `casetrail project`.
-    from projections import embedded as embedded_projections
     embedded_projections.init_app(app, config, database, cases)
 
     # The embedded issuer, or the external provider's keys (CASETRAIL_OAUTH_JWKS_URL).
@@ -56,8 +60,6 @@ def create_app(config: Config | None = None) -> Flask:
     _refuse_oversized_bodies(app, config.max_body_bytes)
     flask_auth.init_app(app, validator)
     hardening.init_app(app, config)  # after authentication: rate limits key on the client
-    from service import json_guard
-
     json_guard.init_app(app)  # after authentication: anonymous bodies are not even parsed
     api = make_api(app)
     _register_blueprints(api)
@@ -76,24 +78,8 @@ def _refuse_oversized_bodies(app: Flask, limit: int) -> None:
 
 
 def _register_blueprints(api: Api) -> None:
-    from service.api import health, oauth
-
-    api.register_blueprint(health.blp)
-    # The case API (issue 4): opening/reading first, it creates the side tables.
-    from service.api import case, identification, ownership, referrals, regularization, returns
-    from service.openapi import docs
-
-    for module in (case, identification, referrals, regularization, returns, ownership):
+    # Opening and reading first: their blueprint creates the side tables.
+    for module in (health, case, identification, referrals, regularization, returns, ownership, oauth,
+                   case_list, stats, history, erasure, audit):
         api.register_blueprint(module.blp)
-    api._app.register_blueprint(docs)
-    api.register_blueprint(oauth.blp)
-    # Read views: the case list and statistics (issue 5).
-    from service.api import case_list, stats
-
-    api.register_blueprint(case_list.blp)
-    api.register_blueprint(stats.blp)
-    # History, integrity, checkpoints, access log and erasure (issues 6, 7).
-    from service.api import audit, erasure, history
-
-    for module in (history, erasure, audit):
-        api.register_blueprint(module.blp)
+    api._app.register_blueprint(docs)  # the /docs page: not an API operation
