@@ -169,6 +169,8 @@ class CaseOut(Out):
     updated_at = fields.String(required=True)
     opened_by = fields.Nested(ActorOut)
     person = fields.Nested(PersonOut)
+    age_group = fields.String(metadata={"description": "age group on the encounter date, recorded in clear "
+                                                       "at opening (kept after erasure, for statistics)"})
     encounter = fields.Nested(EncounterOut)
     categories = fields.List(fields.String())
     asylum_status = fields.String()
