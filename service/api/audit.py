@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from auth.flask_auth import current_principal
 from auth.policy import require_role
 from service.api import cases
-from service.api.audit_schemas import AccessLogPage, AccessLogQuery, CheckpointOut
+from service.schemas.audit import AccessLogPage, AccessLogQuery, CheckpointOut
 from service.api.common import problems
 from service.cases import CaseNotFound
 from service.errors import Problem

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from service.api import cases
-from service.api.audit_schemas import Erasure
+from service.schemas.audit import Erasure
 from service.api.common import caller, case_reply, command, command_blueprint
 from service.cases import Outcome
 from service.schemas.cases import CaseOut

@@ -9,7 +9,7 @@ from auth.flask_auth import current_principal
 from auth.policy import authorize, event_view_of, require_role
 from service import access_log
 from service.api import cases
-from service.api.audit_schemas import HistoryPage, IntegrityOut, PageQuery
+from service.schemas.audit import HistoryPage, IntegrityOut, PageQuery
 from service.api.common import ETAG_HEADER, etag, problems
 from service.cases import CaseNotFound
 from service.storage.history import history_page
