@@ -14,6 +14,8 @@ import logging
 import threading
 from typing import Any
 
+from eventsourcing.persistence import ConnectionPoolClosedError
+
 from projections import all_projections
 from projections.runner import PositionMoved, Runner, ensure_tables
 from service.database import Database, _libpq_url, postgres_schema
@@ -136,6 +138,8 @@ class ProjectionService:
             try:
                 applied = self._pass()
                 failures = 0
+            except ConnectionPoolClosedError:
+                break  # the application was closed under us (shutdown): nothing to report
             except Exception:  # noqa: BLE001 - a bad moment must not end the runner
                 failures += 1
                 log.exception("projection pass failed")
