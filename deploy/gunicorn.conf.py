@@ -13,7 +13,7 @@ from pathlib import Path
 # The app is built in each worker after the fork (preload_app False): every worker
 # then has its own database pools and eventsourcing application, and never shares a
 # connection or a lock inherited from the master.
-wsgi_app = "service.app:create_app()"
+wsgi_app = "service.wsgi:create_app_waiting_for_database()"
 preload_app = False
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")

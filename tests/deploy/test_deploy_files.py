@@ -49,7 +49,7 @@ def dockerfile_instruction(name: str) -> list[str]:
 # ---- gunicorn ---------------------------------------------------------------------
 def test_gunicorn_builds_the_app_after_the_fork_with_threads():
     conf = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
-    assert conf["wsgi_app"] == "service.app:create_app()"
+    assert conf["wsgi_app"] == "service.wsgi:create_app_waiting_for_database()"
     assert conf["preload_app"] is False
     assert conf["worker_class"] == "gthread"
     assert conf["workers"] >= 1 and conf["threads"] >= 1

@@ -72,7 +72,7 @@ def test_killed_workers_and_runner_lose_no_acknowledged_write_and_the_views_catc
             stored_figures = check_acknowledged(cases, found, writes)
             events = sum(replay_under_rules(cases, case_id) for case_id in found)
             view_figures = views_equal_a_rebuild(database, cases)
-        assert server.server.poll() is None
+        assert server.server.poll() is None, f"gunicorn exited\n{server.log_tail()}"
 
     figures("worker crash", {
         "clients": CLIENTS, "kills": KILLS, "requests": len(writes), "statuses": dict(sorted(statuses.items())),
