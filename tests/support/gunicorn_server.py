@@ -1,5 +1,6 @@
-"""A real gunicorn serving `service.app:create_app()` on 127.0.0.1, for tests that
-must see what a client on the network sees (headers, workers, real sockets)."""
+"""A real gunicorn serving the production entry point (`service.wsgi`) on
+127.0.0.1, for tests that must see what a client on the network sees (headers,
+workers, real sockets)."""
 from __future__ import annotations
 
 import json
@@ -59,7 +60,8 @@ def gunicorn_server(database_url: str, var_dir: Path, log_path: Path, env: dict 
         port = free_port()
         with open(log_path, "ab") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "service.app:create_app()", "--bind", f"127.0.0.1:{port}",
+                [sys.executable, "-m", "gunicorn", "service.wsgi:create_app_waiting_for_database()",
+                 "--bind", f"127.0.0.1:{port}",
                  "--workers", str(workers), "--worker-class", "gthread", "--threads", "4",
                  "--graceful-timeout", "5", "--timeout", "30"],
                 cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
