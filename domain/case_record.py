@@ -256,6 +256,9 @@ class CaseRecord(Aggregate):
         self.closure_reason = None
 
     def erase(self, actor: Actor, reason: str | None = None) -> None:
+        # Rule 7 lets a closed case accept only reopening, but erasure is the data
+        # subject's right and a closed case is where it is most often exercised: it
+        # is the one other command a closed case accepts.
         if self.status == "erased":
             raise errors.CaseErased("the case was already erased")
         self._erased(actor.as_dict(), reason, None)
