@@ -18,7 +18,7 @@ from eventsourcing.persistence import ConnectionPoolClosedError
 
 from projections import all_projections
 from projections.runner import PositionMoved, Runner, ensure_tables
-from service.database import Database, _libpq_url, postgres_schema
+from service.database import Database, postgres_schema
 
 log = logging.getLogger("casetrail.projections")
 
@@ -46,7 +46,7 @@ class Leadership:
         try:
             if self._conn is None or self._conn.closed:
                 self._held.clear()
-                self._conn = psycopg.connect(_libpq_url(self.database.url), autocommit=True, connect_timeout=5)
+                self._conn = self.database.session()
             if name in self._held:
                 self._conn.execute("SELECT 1")  # a dead connection means the lock is gone too
                 return True

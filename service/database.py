@@ -75,17 +75,28 @@ class Database:
         if self.kind == "postgres":
             from psycopg_pool import ConnectionPool
 
-            schema = postgres_schema(url)
-            kwargs = {"connect_timeout": 5}
-            if schema:
-                kwargs["options"] = f"-c search_path={schema}"
             # timeout: the wait for a connection; with the database down it is the
             # time to a 503, so a few seconds, not the time a client would wait. Not
             # less: `casetrail project` failed to start at 3 s on a machine at load 12.
             self._pool = ConnectionPool(_libpq_url(url), min_size=1, max_size=10, open=True, timeout=5,
-                                        kwargs=kwargs)
+                                        kwargs=self._connect_kwargs())
         else:
             Path(sqlite_path(url)).parent.mkdir(parents=True, exist_ok=True)
+
+    def _connect_kwargs(self) -> dict:
+        kwargs: dict[str, Any] = {"connect_timeout": 5}
+        schema = postgres_schema(self.url)
+        if schema:
+            kwargs["options"] = f"-c search_path={schema}"
+        return kwargs
+
+    def session(self):
+        """A PostgreSQL connection of its own, outside the pool, in autocommit: for
+        session state that must outlive any transaction (advisory locks, LISTEN).
+        The caller closes it."""
+        import psycopg
+
+        return psycopg.connect(_libpq_url(self.url), autocommit=True, **self._connect_kwargs())
 
     @contextmanager
     def transaction(self, pipeline: bool = False) -> Iterator[_Cursor]:

@@ -152,6 +152,12 @@ def case_reply(outcome: Outcome, status: int = 200, access: Access | None = None
     return body, status, {**etag(case.version), **position_headers(outcome.position), **(headers or {})}
 
 
+def part_reply(case, part: dict, status: int = 200, headers: dict | None = None):
+    """One referral or return of the case, with the case's id and version (and ETag)."""
+    body = {**part, "case_id": str(case.id), "case_version": case.version}
+    return body, status, {**etag(case.version), **(headers or {})}
+
+
 def etag(version: int) -> dict:
     # Case bodies may hold personal data: no shared cache may keep them.
     return {"ETag": f'"{version}"', "Cache-Control": "no-store"}

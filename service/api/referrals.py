@@ -8,7 +8,8 @@ from auth.flask_auth import current_principal
 from service import access_log
 from service.api import cases
 from service.api.common import (
-    ETAG_HEADER, LOCATION_HEADER, READ_ERRORS, caller, case_reply, command, command_blueprint, etag, position_headers, problems,
+    ETAG_HEADER, LOCATION_HEADER, READ_ERRORS, caller, case_reply, command, command_blueprint, part_reply,
+    position_headers, problems,
     readable,
 )
 from service.schemas.referrals import (
@@ -23,11 +24,6 @@ REFERRED_LINKS = {name: {"operationId": op, "parameters": _IDS} for name, op in 
     "Complete": "completeReferral", "Withdraw": "withdrawReferral"}.items()}
 
 
-def _referral_reply(case, referral_id: str, status: int = 200, headers: dict | None = None):
-    body = {**case.referral(referral_id), "case_id": str(case.id), "case_version": case.version}
-    return body, status, {**etag(case.version), **(headers or {})}
-
-
 @blp.route("/cases/<uuid:case_id>/referrals", methods=["POST"])
 @command(blp, Referral, "refer", status=201, schema=CreatedReferral, headers=LOCATION_HEADER,
          links=REFERRED_LINKS)
@@ -35,7 +31,8 @@ def refer(data, case_id):
     """Refer the case to `to_org` for a service. 201 with the referral and its Location."""
     outcome = cases().refer(caller("case.refer"), case_id, **data)
     location = url_for("referrals.referral", case_id=case_id, referral_id=outcome.result)
-    return _referral_reply(outcome.case, outcome.result, 201, {"Location": location, **position_headers(outcome.position)})
+    return part_reply(outcome.case, outcome.case.referral(outcome.result), 201,
+                      {"Location": location, **position_headers(outcome.position)})
 
 
 @blp.route("/cases/<uuid:case_id>/referrals/<uuid:referral_id>", methods=["GET"], endpoint="referral")
@@ -45,7 +42,7 @@ def refer(data, case_id):
 def get_referral(case_id, referral_id):
     """One referral of the case (read access to the case needed; access-logged)."""
     case, access = readable(case_id)
-    reply = _referral_reply(case, str(referral_id))  # an unknown referral is 404 before anything is logged as read
+    reply = part_reply(case, case.referral(str(referral_id)))  # an unknown referral is 404 before anything is logged as read
     access_log.record(current_principal(), "referral", case_id=case_id, redacted=not access.personal_data)
     return reply
 

@@ -7,7 +7,8 @@ from auth.flask_auth import current_principal
 from service import access_log
 from service.api import cases
 from service.api.common import (
-    ETAG_HEADER, LOCATION_HEADER, READ_ERRORS, caller, case_reply, command, command_blueprint, etag, position_headers, problems,
+    ETAG_HEADER, LOCATION_HEADER, READ_ERRORS, caller, case_reply, command, command_blueprint, part_reply,
+    position_headers, problems,
     readable,
 )
 from service.schemas.returns import CreatedReturn, ReturnCancellation, ReturnCompletion, ReturnInitiation
@@ -19,11 +20,6 @@ INITIATED_LINKS = {name: {"operationId": op, "parameters": _IDS} for name, op in
     "GetReturn": "getReturn", "Complete": "completeReturn", "Cancel": "cancelReturn"}.items()}
 
 
-def _return_reply(case, return_id: str, status: int = 200, headers: dict | None = None):
-    body = {**case.return_(return_id), "case_id": str(case.id), "case_version": case.version}
-    return body, status, {**etag(case.version), **(headers or {})}
-
-
 @blp.route("/cases/<uuid:case_id>/returns", methods=["POST"])
 @command(blp, ReturnInitiation, "initiateReturn", status=201, schema=CreatedReturn, headers=LOCATION_HEADER,
          links=INITIATED_LINKS)
@@ -31,7 +27,8 @@ def initiate(data, case_id):
     """Initiate a return; every rule that protects the person is checked (409 names it)."""
     outcome = cases().initiate_return(caller("case.return"), case_id, **data)
     location = url_for("returns.return", case_id=case_id, return_id=outcome.result)
-    return _return_reply(outcome.case, outcome.result, 201, {"Location": location, **position_headers(outcome.position)})
+    return part_reply(outcome.case, outcome.case.return_(outcome.result), 201,
+                      {"Location": location, **position_headers(outcome.position)})
 
 
 @blp.route("/cases/<uuid:case_id>/returns/<uuid:return_id>", methods=["GET"], endpoint="return")
@@ -41,7 +38,7 @@ def initiate(data, case_id):
 def get_return(case_id, return_id):
     """One return of the case (read access to the case needed; access-logged)."""
     case, access = readable(case_id)
-    reply = _return_reply(case, str(return_id))  # an unknown return is 404 before anything is logged as read
+    reply = part_reply(case, case.return_(str(return_id)))  # an unknown return is 404 before anything is logged as read
     access_log.record(current_principal(), "return", case_id=case_id, redacted=not access.personal_data)
     return reply
 
