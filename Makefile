@@ -38,7 +38,7 @@ demo: $(STAMP)
 token: $(STAMP)
 	@$(BIN)/casetrail token --sub officer-1 --org sms --role caseworker --role supervisor
 
-# The benchmarks of docs/benchmarks.md (issue 9): ~15 min on 2 cores; needs wrk and
+# The benchmarks of docs/benchmarks.md: ~15 min on 2 cores; needs wrk and
 # pgbench (apt-get install wrk postgresql-contrib) and PostgreSQL at
 # CASETRAIL_BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/casetrail_bench,
 # created if missing). `make bench BENCH_ARGS="--only write --seconds 3"` for a part.

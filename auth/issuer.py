@@ -7,11 +7,11 @@ import uuid
 
 from joserfc import jwt
 
-from auth.keys import ALGORITHM, SigningKeys
+from auth.keys import ALGORITHM, DEFAULT_TOKEN_TTL_SECONDS, SigningKeys
 
 
 class TokenIssuer:
-    def __init__(self, keys: SigningKeys, issuer: str, audience: str, ttl_seconds: int = 900):
+    def __init__(self, keys: SigningKeys, issuer: str, audience: str, ttl_seconds: int = DEFAULT_TOKEN_TTL_SECONDS):
         self.keys, self.issuer, self.audience, self.ttl_seconds = keys, issuer, audience, ttl_seconds
 
     def issue(self, sub: str, org: str, roles: list[str], client_id: str | None = None,

@@ -18,7 +18,10 @@ from typing import Callable, Iterator
 
 from joserfc.jwk import ECKey, KeySet
 
-ALGORITHM = "ES256"
+from store.signing import ALGORITHM
+
+# Lifetime of the embedded issuer's tokens unless configured (CASETRAIL_TOKEN_TTL).
+DEFAULT_TOKEN_TTL_SECONDS = 900
 # Clock skew between this server and its clients, on top of a token's lifetime.
 RETENTION_MARGIN_SECONDS = 60
 # Other processes (gunicorn workers, `casetrail rotate-keys`) may rotate. A new key
@@ -28,7 +31,7 @@ RELOAD_SECONDS = 30
 
 
 class SigningKeys:
-    def __init__(self, directory: Path, token_ttl_seconds: int = 900,
+    def __init__(self, directory: Path, token_ttl_seconds: int = DEFAULT_TOKEN_TTL_SECONDS,
                  clock: Callable[[], float] = time.time):
         self.directory = Path(directory)
         self.token_ttl_seconds = token_ttl_seconds

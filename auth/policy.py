@@ -1,14 +1,18 @@
 """The one access policy: which roles may run which use case, which cases a caller
 may see and through what relationship, and which fields of a case it receives.
 
-Commands and reads both ask `authorize`; `view_of` shapes what a read returns.
-Nothing else in the code base decides access.
+Commands and reads both ask `require_role` (once per request) and `access_to` (on
+the loaded case); `view_of` shapes what a read returns. The list (through the
+`case_access` view, whose rows come from `org_relationships`), statistics
+(`stats_countries`), the access log (`access_log_scope`) and a history that no
+longer replays (`access_to_unreadable_case`) ask here too. Nothing else in the
+code base decides access.
 """
 from __future__ import annotations
 
 from copy import deepcopy
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from auth.principal import Principal
 from domain.vocabulary import ERASED, PERSONAL_EVENT_PATHS, PERSONAL_PERSON_FIELDS
@@ -82,37 +86,102 @@ def require_role(principal: Principal, use_case: str) -> None:
         raise Forbidden(f"the caller's roles may not {use_case}")
 
 
+# ---- relationships: of a loaded case, and of the case_access view's rows ------
+ACCEPTED_REFERRAL = ("accepted", "completed")
+
+
+def org_relationships(owner_org: str, transfer_to: str | None,
+                      referrals: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Every (org, relationship) a case's facts give: its owner, the receiving org
+    of a pending transfer, and the receiving orgs of its referrals (`referrals`
+    as (to_org, status)). Which of them a caller may use depends on its roles
+    (`relationship`, `listable_relationships`)."""
+    found = {(owner_org, "owner")}
+    if transfer_to:
+        found.add((transfer_to, "transfer_pending"))
+    for to_org, status in referrals:
+        if status in ACCEPTED_REFERRAL:
+            found.add((to_org, "referral_accepted"))
+        elif status == "pending":
+            found.add((to_org, "referral_pending"))
+    return found
+
+
+def listable_relationships(principal: Principal) -> tuple[str, ...] | None:
+    """The relationships through which `principal` may see (and list) a case, in
+    the order `relationship` tries them; None: every case (auditors)."""
+    if "auditor" in principal.roles:
+        return None
+    if not principal.has_any(CASEWORK | {"dpo"}):
+        return ()  # analysts and admins never see an individual case
+    if not principal.has_any(CASEWORK):
+        return ("owner",)  # a dpo sees only its own org's cases
+    relationships = ("owner", "referral_accepted", "transfer_pending", "referral_pending")
+    # A pending transfer is answered by the receiving org's supervisor only.
+    return tuple(r for r in relationships if r != "transfer_pending" or "supervisor" in principal.roles)
+
+
 def relationship(principal: Principal, case: Any) -> Access | None:
     """How the caller relates to `case` (an aggregate with owner_org, referrals,
     transfer, status), or None when it may not see it at all."""
-    if "auditor" in principal.roles:
+    allowed = listable_relationships(principal)
+    if allowed is None:
         return Access("auditor", personal_data=False)
-    if not principal.has_any(CASEWORK | {"dpo"}):
-        return None  # analysts and admins never see an individual case
-    if case.owner_org == principal.org:
-        return Access("owner", personal_data=True)
-    if "dpo" in principal.roles and not principal.has_any(CASEWORK):
-        return None  # a dpo sees only its own org's cases
-    referrals = [r for r in case.referrals.values() if r["to_org"] == principal.org]
-    if any(r["status"] in ("accepted", "completed") for r in referrals):
-        return Access("referral_accepted", personal_data=case.shares_personal_data_with(principal.org))
-    if case.transfer and case.transfer["to_org"] == principal.org and "supervisor" in principal.roles:
-        return Access("transfer_pending", personal_data=False)
-    if any(r["status"] == "pending" for r in referrals):
-        return Access("referral_pending", personal_data=False)
+    held = {name for org, name in org_relationships(
+        case.owner_org, case.transfer["to_org"] if case.transfer else None,
+        ((r["to_org"], r["status"]) for r in case.referrals.values())) if org == principal.org}
+    for name in allowed:
+        if name in held:
+            personal = name == "owner" or (
+                name == "referral_accepted" and case.shares_personal_data_with(principal.org))
+            return Access(name, personal_data=personal)
     return None
 
 
-def authorize(principal: Principal, use_case: str, case: Any) -> Access:
-    """Raise unless `principal` may run `use_case` on `case`; a case it may not see
-    at all raises CaseNotVisible so it cannot tell it from a missing one."""
-    require_role(principal, use_case)
+def access_to(principal: Principal, use_case: str, case: Any) -> Access:
+    """What `principal` may see of `case` for `use_case` (its role already checked
+    by `require_role`); a case it may not see at all raises CaseNotVisible, so it
+    cannot tell it from a missing one."""
     access = relationship(principal, case)
     if access is None:
         raise CaseNotVisible(str(case.id))
     if use_case not in RELATIONSHIP_USE_CASES[access.relationship]:
         raise Forbidden(f"{use_case} is not allowed through {access.relationship}")
     return access
+
+
+def authorize(principal: Principal, use_case: str, case: Any) -> Access:
+    """`require_role` and `access_to` in one, for a caller checked only here."""
+    require_role(principal, use_case)
+    return access_to(principal, use_case, case)
+
+
+def access_after_command(before: Access, principal: Principal, case: Any) -> Access:
+    """What the caller may see of the case its command changed: never more than it
+    could see before (a command must not widen a reply), nor than now."""
+    after = relationship(principal, case)
+    return Access(before.relationship, before.personal_data and bool(after and after.personal_data))
+
+
+def access_to_unreadable_case(principal: Principal, use_case: str, case_id: Any) -> Access:
+    """A case none of whose events replays (tampered rows) has no facts to judge
+    by: only a caller whose access does not depend on them (an auditor) may look."""
+    if listable_relationships(principal) is None and use_case in RELATIONSHIP_USE_CASES["auditor"]:
+        return Access("auditor", personal_data=False)
+    raise CaseNotVisible(str(case_id))
+
+
+# ---- statistics and the access log ------------------------------------------
+def stats_countries(principal: Principal) -> frozenset[str] | None:
+    """The encounter countries whose counts `principal` may see (None: all). An
+    analyst (a state agency) may be limited to its countries by its token."""
+    return principal.countries if "analyst" in principal.roles else None
+
+
+def access_log_scope(principal: Principal) -> str | None:
+    """Whose reads `principal` may see in the access log: None for every entry
+    (auditors), else the org whose cases they are (a dpo: its own org's)."""
+    return None if "auditor" in principal.roles else principal.org
 
 
 def view_of(access: Access, state: dict) -> dict:

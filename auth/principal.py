@@ -1,7 +1,7 @@
 """The caller, as the access token describes it."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 ROLES = frozenset({"caseworker", "supervisor", "dpo", "auditor", "analyst", "admin"})
 
@@ -12,10 +12,8 @@ class Principal:
     org: str
     roles: frozenset[str]
     client_id: str | None = None
-    # An analyst's token may restrict statistics to some countries (issue 5).
+    # An analyst's token may restrict statistics to some countries.
     countries: frozenset[str] | None = None
-    token_id: str | None = None
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def has_any(self, roles: frozenset[str]) -> bool:
         return bool(self.roles & roles)

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 
 from auth.principal import ROLES
-from service.database import Database
+from store.database import Database
 
 # RFC 7914 parameters: ~50 ms and 16 MiB per check; a secret is 256 random bits,
 # so the cost only guards against a leaked table being brute-forced cheaply.

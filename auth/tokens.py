@@ -77,7 +77,6 @@ class AccessTokenValidator:
             # RFC 9068 s2.2 makes client_id required; a few providers omit it.
             client_id=str(claims.get("client_id") or claims["sub"]),
             countries=frozenset(countries) if isinstance(countries, list) else None,
-            token_id=claims.get("jti") if isinstance(claims.get("jti"), str) else None,
         )
 
     def verified_claims(self, token_string: str) -> dict:

@@ -1,2 +1,2 @@
-"""Benchmarks (issue 9): scripts, not tests. `python -m bench.run` (or `make bench`)
+"""Benchmarks: scripts, not tests. `python -m bench.run` (or `make bench`)
 runs them and writes docs/benchmarks.md; see that page for what each figure means."""

@@ -1,4 +1,4 @@
-"""Projection catch-up speed and statistics query time at two sizes (issue 5).
+"""Projection catch-up speed and statistics query time at two sizes.
 
     python bench/projection_catchup.py --database-url postgresql://postgres@127.0.0.1/casetrail_test \
         --sizes 1000,200000
@@ -23,14 +23,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from application.cases import Cases  # noqa: E402
 from auth.principal import Principal  # noqa: E402
 from domain.case import Case  # noqa: E402
 from projections.list_query import list_cases  # noqa: E402
 from projections.service import ProjectionService  # noqa: E402
 from projections.stats_query import case_stats  # noqa: E402
-from service.cases import Cases  # noqa: E402
-from service.database import Database, persistence_env  # noqa: E402
-from service.storage import case_keys_for  # noqa: E402
+from store import case_keys_for  # noqa: E402
+from store.database import Database, persistence_env  # noqa: E402
 from tests.support.projection_workload import ORGS, caller, opening  # noqa: E402
 
 QUERIES = [[], ["sex"], ["category"], ["nationality", "age_group"], ["encounter_country", "month_opened"],

@@ -18,14 +18,21 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from pathlib import Path
 
 import psycopg
 
-from bench import common
+from application.cases import Caller
+from bench import common, seed
 from bench.common import ROOT, Workspace, gunicorn, http, log, lua, median, rss_mib, token, wrk
+from bench.plain_app import DDL
+from bench.report import write_report
+from domain.actor import Actor
+from service.cli.views import rebuild_views
+from service.config import Config
+from service.wiring import open_store
+from store.database import Database
+from store.integrity import verify_case
 
 OPEN_BODY = json.dumps({
     "person": {"given_name": "Aziz", "family_name": "Karimi", "sex": "male", "date_of_birth": "2009-03-14",
@@ -41,10 +48,7 @@ NOTE_BODY = json.dumps({"text": "Called the person back; an interpreter is booke
 def _app(ws: Workspace):
     """An in-process Cases application on the workspace (seeding, replay timing)."""
     ws.apply_env()
-    from service.cases import Cases
-    from service.database import persistence_env
-
-    return Cases(env=persistence_env(ws.database_url))
+    return open_store(Config.from_env())[1]
 
 
 def _project_once(ws: Workspace) -> None:
@@ -57,7 +61,6 @@ def http_paths(args, results: dict) -> None:
     with common.workspace() as ws:
         app = _app(ws)  # creates the event store and case-key tables
         rng_cases = __import__("random").Random(5)
-        from bench import seed
 
         log("seeding cases for the note and read runs")
         note_cases = []
@@ -68,7 +71,6 @@ def http_paths(args, results: dict) -> None:
         read_cases = [str(seed.case_with_events(app, 10, seed=i)) for i in range(args.read_cases)]
         app.close()
         with psycopg.connect(common.PG, autocommit=True) as conn:
-            from bench.plain_app import DDL
             conn.execute(f"SET search_path = {ws.schema}")
             conn.execute(DDL)
             conn.execute("INSERT INTO plain_items (ref, body) SELECT gen_random_uuid(), %s::jsonb"
@@ -155,9 +157,6 @@ def projection(args, results: dict) -> None:
     for size in args.rebuild_events:
         with common.workspace() as ws:
             app = _app(ws)
-            from bench import seed
-            from projections.cli import rebuild_views
-            from service.database import Database
 
             log(f"seeding {size:,} events")
             seeded = seed.seed_events(app, size)
@@ -189,7 +188,6 @@ def projection(args, results: dict) -> None:
 
 def _lag(ws: Workspace, args) -> dict:
     """`casetrail project` following the store while wrk writes notes at 8 clients."""
-    from bench import seed
 
     app = _app(ws)
     rng = __import__("random").Random(9)
@@ -246,7 +244,6 @@ def _lag(ws: Workspace, args) -> dict:
 def history(args, results: dict) -> None:
     with common.workspace() as ws:
         app = _app(ws)
-        from bench import seed
 
         out = {}
         for events in args.history_lengths:
@@ -258,14 +255,11 @@ def history(args, results: dict) -> None:
                 timings.append((time.perf_counter() - started) * 1000)
             assert case.version == events, (case.version, events)
             # A command on the long case: load, decide, save (hash chain onto the head).
-            from domain.actor import Actor
-            from service.cases import Caller
             command = []
             for _ in range(5):
                 started = time.perf_counter()
                 app.add_note(Caller(Actor("bench", "sms")), case_id, "one more")
                 command.append((time.perf_counter() - started) * 1000)
-            from service.storage.integrity import verify_case
             started = time.perf_counter()
             report = verify_case(app, case_id)
             verify_ms = (time.perf_counter() - started) * 1000
@@ -292,9 +286,6 @@ def stats(args, results: dict) -> None:
         app.close()
         out: dict = {}
         with gunicorn(ws) as service:
-            from bench import seed
-            from service.database import Database
-
             database = Database(ws.database_url)
             auth = {"Authorization": "Bearer " + token(ws, "bench-analyst", "sms", "analyst")}
             per_size: dict = {}
@@ -361,8 +352,6 @@ def main(argv: list[str] | None = None) -> int:
               "section_runs": {**previous.get("section_runs", {}), **results.get("section_runs", {})}}
     path.write_text(json.dumps(merged, indent=1, default=str) + "\n")
     if not args.no_docs:
-        from bench.report import write_report
-
         write_report(merged, ROOT / "docs" / "benchmarks.md")
     print(json.dumps(results, indent=1, default=str))
     return 0

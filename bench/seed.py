@@ -14,6 +14,8 @@ from typing import Any
 
 from domain.actor import Actor
 from domain.case import Case
+from projections import statistics as stats
+from store.database import libpq_url, postgres_schema
 
 ORGS = ("sms", "unhcr", "iom", "childhope", "safeway")
 NATIONALITIES = ("AFG", "TJK", "UZB", "KGZ", "TKM", "IRN", "PAK", "CHN", "RUS", "SYR", "SOM", "IRQ", "STATELESS",
@@ -118,7 +120,6 @@ def synthetic_dims(rng: random.Random) -> dict:
 
 def seed_statistics(database: Any, cases: int, seed: int = 3) -> dict:
     """Counters for `cases` synthetic cases, written with COPY in one transaction."""
-    from projections import statistics as stats
 
     rng = random.Random(seed)
     started = time.perf_counter()
@@ -136,8 +137,7 @@ def seed_statistics(database: Any, cases: int, seed: int = 3) -> dict:
 
     import psycopg
 
-    from service.database import _libpq_url, postgres_schema
-    with psycopg.connect(_libpq_url(database.url)) as conn:
+    with psycopg.connect(libpq_url(database.url)) as conn:
         schema = postgres_schema(database.url)
         if schema:
             conn.execute(f"SET search_path = {schema}")

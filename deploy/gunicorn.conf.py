@@ -17,8 +17,8 @@ wsgi_app = "service.wsgi:create_app_waiting_for_database()"
 preload_app = False
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-# gthread: requests wait on PostgreSQL round trips (the event store's table lock,
-# the projections' reads), so threads overlap that wait at little memory cost.
+# gthread: requests wait on PostgreSQL round trips (each save's commit flush, the
+# views' reads), so threads overlap that wait at little memory cost.
 worker_class = "gthread"
 # Measured with deploy/measure.py (wrk -t2 -c16 -d10s, PostgreSQL on the same
 # 2-core machine, other test suites running: +-40% between runs; docs/operations.md):
@@ -28,8 +28,9 @@ worker_class = "gthread"
 #   3x4     4,123                     327
 #   4x2     2,731                     127
 # One process is held back by the GIL; two (one per core) roughly doubled /healthz.
-# Writes do not grow with workers: every save takes the event table's lock. So
-# workers = cores, 4 threads each; scale out with replicas, not workers.
+# Python CPU per request, not the database, bounds throughput here (saves take only
+# their rows' locks and commit together: store/recorder.py). So workers = cores,
+# 4 threads each; scale out with replicas, not workers.
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 

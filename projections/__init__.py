@@ -1,13 +1,13 @@
 """Read views built from the event store (see projections/runner.py)."""
 from __future__ import annotations
 
+from projections.case_access import CaseAccess
+from projections.case_summaries import CaseSummaries
+from projections.statistics import Statistics
+
 
 def all_projections() -> list:
     """A fresh instance of every read model (they keep per-batch state)."""
-    from projections.case_access import CaseAccess
-    from projections.case_summaries import CaseSummaries
-    from projections.statistics import Statistics
-
     return [CaseSummaries(), CaseAccess(), Statistics()]
 
 

@@ -1,38 +1,17 @@
 """Which organisations may see which case, and through what: the list endpoint joins
 this table by the caller's org instead of loading every case to ask the policy.
 
-It mirrors `auth.policy.relationship` (the one policy); a test replays random
-workloads and checks, for every case, org and role, that this table and the
-policy agree. Relationships stored (all that hold, not only the strongest):
-`owner`, `referral_accepted` (an accepted or completed referral to the org),
-`referral_pending`, `transfer_pending` (the receiving org of a pending transfer).
-Auditors see every case and dpo-only callers only `owner`: decided by
-`listable_relationships` from the caller's roles, as the policy does.
+The rows are the policy's own (`auth.policy.org_relationships`) computed from the
+facts kept here; which of them a caller may use is the policy's too
+(`listable_relationships`). A test replays random workloads and checks, for every
+case, org and role, that this table and the policy agree.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from auth.policy import CASEWORK
-from auth.principal import Principal
-from projections import reads
+from auth.policy import org_relationships
 from projections.runner import Projection, handles
-
-ALL = None  # listable_relationships: every case (auditors)
-
-
-def listable_relationships(principal: Principal) -> tuple[str, ...] | None:
-    """The relationships through which `principal` may list a case (None: all cases),
-    in the order of `auth.policy.relationship`."""
-    if "auditor" in principal.roles:
-        return ALL
-    if not principal.has_any(CASEWORK | {"dpo"}):
-        return ()
-    if not principal.has_any(CASEWORK):
-        return ("owner",)  # a dpo sees only its own org's cases
-    relationships = ("owner", "referral_accepted", "referral_pending")
-    # The policy grants transfer_pending to supervisors only.
-    return relationships + ("transfer_pending",) if "supervisor" in principal.roles else relationships
 
 
 class CaseAccess(Projection):
@@ -116,21 +95,14 @@ class CaseAccess(Projection):
         for start in range(0, len(dirty), chunk):
             part = dirty[start:start + chunk]
             marks = ", ".join(["%s"] * len(part))
-            rows: dict[str, set] = {}
-            for case_id, owner, transfer_to in reads.rows(
-                    cur, f"SELECT case_id, owner_org, transfer_to FROM case_access_cases WHERE case_id IN ({marks})",
-                    part):
-                rows[case_id] = {(owner, "owner")} | ({(transfer_to, "transfer_pending")} if transfer_to else set())
-            for case_id, to_org, status in reads.rows(
-                    cur, f"SELECT case_id, to_org, status FROM case_access_referrals WHERE case_id IN ({marks})",
-                    part):
-                if status in ("accepted", "completed"):
-                    rows[case_id].add((to_org, "referral_accepted"))
-                elif status == "pending":
-                    rows[case_id].add((to_org, "referral_pending"))
+            facts = {case_id: (owner, transfer_to, []) for case_id, owner, transfer_to in cur.select(
+                f"SELECT case_id, owner_org, transfer_to FROM case_access_cases WHERE case_id IN ({marks})", part)}
+            for case_id, to_org, status in cur.select(
+                    f"SELECT case_id, to_org, status FROM case_access_referrals WHERE case_id IN ({marks})", part):
+                facts[case_id][2].append((to_org, status))
             cur.execute(f"DELETE FROM case_access WHERE case_id IN ({marks})", part)
             for case_id in part:
-                for org, relationship in sorted(rows[case_id]):
+                for org, relationship in sorted(org_relationships(*facts[case_id])):
                     cur.execute("INSERT INTO case_access (case_id, org, relationship) VALUES (%s, %s, %s)",
                                 (case_id, org, relationship))
         self._dirty = set()

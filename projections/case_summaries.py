@@ -7,7 +7,6 @@ opening event, where the domain recorded it in clear.
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from projections.runner import Projection, handles, utc_text

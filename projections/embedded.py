@@ -1,10 +1,8 @@
-"""The embedded default: the projection runner in a background thread of the app.
+"""The embedded default: the projection runner in a background thread of the
+API process (the production runner is `casetrail project`, a process of its own).
 
-`init_app` always creates the view tables (the list and statistics endpoints read
-them even when the runner is a separate process) and starts the thread only when
-`config.run_projections_in_process` is on. One thread per database per process,
-however many apps are built (tests build many); `stop(app)` or interpreter exit
-stops it between batches.
+One thread per database per process, however many apps are built (tests build
+many); `stop(service)` or interpreter exit stops it between batches.
 """
 from __future__ import annotations
 
@@ -12,40 +10,31 @@ import atexit
 import threading
 from typing import Any
 
-from projections import all_projections
-from projections.runner import ensure_tables
 from projections.service import ProjectionService
+from store.database import Database
 
 _lock = threading.Lock()
 _running: dict[str, ProjectionService] = {}  # database URL -> its service in this process
-EXTENSION = "casetrail.projections"
 
 
-def init_app(app: Any, config: Any, database: Any, application: Any) -> None:
-    ensure_tables(database, all_projections())
-    app.extensions[EXTENSION] = None
-    if not config.run_projections_in_process:
-        return
+def start(database: Database, application: Any) -> ProjectionService:
+    """The runner thread of this process for `database`, started if it was not."""
     with _lock:
-        service = _running.get(config.database_url)
+        service = _running.get(database.url)
         if service is None:
             service = ProjectionService(database, application)
-            _running[config.database_url] = service
+            _running[database.url] = service
             service.start()
-    app.extensions[EXTENSION] = service
+    return service
 
 
-def stop(app: Any, timeout: float = 5.0) -> None:
-    """Stop this app's runner thread (before closing its database)."""
-    service = app.extensions.get(EXTENSION)
-    if service is None:
-        return
+def stop(service: ProjectionService, timeout: float = 5.0) -> None:
+    """Stop a runner thread (before closing its database)."""
     with _lock:
         for url, running in list(_running.items()):
             if running is service:
                 del _running[url]
     service.stop(timeout)
-    app.extensions[EXTENSION] = None
 
 
 @atexit.register

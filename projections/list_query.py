@@ -9,9 +9,9 @@ import binascii
 import json
 from typing import Any
 
-from projections.case_access import listable_relationships
+from auth.policy import listable_relationships
 from projections.runner import utc_text
-from service.database import Database
+from store.database import Database
 
 _COLUMNS = ("case_id", "version", "stage", "status", "owner_org", "assignee", "transfer_to", "nationality",
             "sex", "age_group", "encounter_country", "encounter_type", "encounter_date", "asylum_status",

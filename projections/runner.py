@@ -27,8 +27,8 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
-from service.database import Database
-from service.storage.recorder import safe_horizon
+from store.database import Database
+from store.recorder import safe_horizon
 
 log = logging.getLogger("casetrail.projections")
 

@@ -14,11 +14,13 @@ import logging
 import threading
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import ConnectionPoolClosedError
+from psycopg import sql
 
 from projections import all_projections
 from projections.runner import PositionMoved, Runner, ensure_tables
-from service.database import Database, postgres_schema
+from store.database import Database, postgres_schema
 
 log = logging.getLogger("casetrail.projections")
 
@@ -30,6 +32,7 @@ class Leadership:
         self.database = database
         self._conn: Any = None
         self._held: set[str] = set()
+        self._listening: Any = None  # the connection LISTENing, if any
 
     def _key(self, name: str) -> int:
         scope = f"{postgres_schema(self.database.url) or 'public'}:{name}"
@@ -41,8 +44,6 @@ class Leadership:
                 self._held.add(name)
                 log.info("leading projection %s", name)
             return True
-        import psycopg
-
         try:
             if self._conn is None or self._conn.closed:
                 self._held.clear()
@@ -58,8 +59,32 @@ class Leadership:
             self.release()
         return False
 
+    @property
+    def session_pid(self) -> int | None:
+        """The server process of the session holding the locks (None: no session)."""
+        return self._conn.info.backend_pid if self._conn is not None and not self._conn.closed else None
+
+    def wait_for_wakeup(self, channel: str | None, timeout: float) -> bool:
+        """Wait up to `timeout` for a NOTIFY on `channel`, on the leadership
+        connection (one extra connection per runner process, not two). False at
+        once when there is no such connection (SQLite, or not leading yet)."""
+        conn = self._conn
+        if not channel or conn is None or conn.closed:
+            return False
+        try:
+            if self._listening is not conn:
+                conn.execute(sql.SQL("LISTEN {0}").format(sql.Identifier(channel)))
+                self._listening = conn
+            for _ in conn.notifies(timeout=timeout, stop_after=1):
+                break
+            return True
+        except psycopg.Error:
+            self.release()  # a broken connection: reconnect (and re-lead) next pass
+            return False
+
     def release(self) -> None:
         self._held.clear()
+        self._listening = None
         if self._conn is not None:
             try:
                 self._conn.close()  # closing the session releases its advisory locks
@@ -105,7 +130,6 @@ class ProjectionService:
         self.leadership = Leadership(database)
         self.stop_event = threading.Event()
         self._thread: threading.Thread | None = None
-        self._listener: Any = None
 
     # ---- one pass, or until stopped ------------------------------------------
     def run_once(self) -> dict[str, int]:
@@ -166,34 +190,22 @@ class ProjectionService:
         return applied
 
     def _wait_for_events(self) -> None:
-        """Sleep until the next poll, or earlier when PostgreSQL says events arrived.
-        The LISTEN rides on the leadership connection: one extra connection per
-        runner process, not two."""
+        """Sleep until the next poll, or earlier when PostgreSQL says events arrived."""
         channel = getattr(self.application.recorder, "channel_name", None)
-        conn = self.leadership._conn
-        if self.database.kind != "postgres" or not channel or conn is None or conn.closed:
-            self.stop_event.wait(self.poll_interval)
-            return
-        import psycopg
-        from psycopg import sql
-
-        try:
-            if self._listener is not conn:
-                conn.execute(sql.SQL("LISTEN {0}").format(sql.Identifier(channel)))
-                self._listener = conn
-            for _ in conn.notifies(timeout=max(self.poll_interval, 0.5), stop_after=1):
-                break
-        except psycopg.Error:
-            self.leadership.release()  # a broken connection: reconnect (and re-lead) next pass
-            self._listener = None
+        if not self.leadership.wait_for_wakeup(channel, max(self.poll_interval, 0.5)):
             self.stop_event.wait(self.poll_interval)
 
     def _database_closed(self) -> bool:
         # An app closed without `embedded.stop` (a test, a script) must not leave
         # this thread holding connections until the process ends.
-        return bool(getattr(self.database._pool, "closed", False))
+        return self.database.closed
 
     # ---- the background thread of the embedded default ------------------------
+    @property
+    def running(self) -> bool:
+        """True while the background thread runs."""
+        return self._thread is not None and self._thread.is_alive()
+
     def start(self) -> None:
         if self._thread is not None:
             return
@@ -204,8 +216,8 @@ class ProjectionService:
         self.stop_event.set()
         if self._thread is not None:
             self._thread.join(timeout)
-            self._thread = None
+            if not self._thread.is_alive():  # else `running` keeps telling the truth
+                self._thread = None
 
     def _close(self) -> None:
         self.leadership.release()
-        self._listener = None

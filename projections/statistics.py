@@ -39,7 +39,6 @@ from collections import Counter
 from itertools import combinations, product
 from typing import Any
 
-from projections import reads
 from projections.runner import Projection, handles
 
 SINGLE = ("stage", "status", "nationality", "sex", "age_group", "encounter_country", "encounter_type",
@@ -112,7 +111,7 @@ class Statistics(Projection):
                 cuboids_delta.subtract(cuboid_cells(before))
             cells_delta.update(cells(dims))
             cuboids_delta.update(cuboid_cells(dims))
-        _executemany(cur, "INSERT INTO stats_case_dims (case_id, dims) VALUES (%s, %s) ON CONFLICT (case_id)"
+        cur.executemany("INSERT INTO stats_case_dims (case_id, dims) VALUES (%s, %s) ON CONFLICT (case_id)"
                      " DO UPDATE SET dims = excluded.dims",
                      [(case_id, json.dumps(dims, sort_keys=True)) for case_id, dims in self._dims.items()])
         _apply(cur, "stats_cells", ("grain",) + DIMENSIONS, cells_delta)
@@ -202,7 +201,7 @@ class Statistics(Projection):
     def _load(self, cur: Any, e: Any) -> dict:
         case_id = str(e.originator_id)
         if case_id not in self._dims:
-            (row,) = reads.rows(cur, "SELECT dims FROM stats_case_dims WHERE case_id = %s", (case_id,))
+            (row,) = cur.select("SELECT dims FROM stats_case_dims WHERE case_id = %s", (case_id,))
             self._before[case_id] = json.loads(row[0])
             self._dims[case_id] = json.loads(row[0])
         return self._dims[case_id]
@@ -212,16 +211,9 @@ def _apply(cur: Any, table: str, key: tuple[str, ...], delta: Counter) -> None:
     """Add the deltas to the counters; drop counters that reach 0 (a rebuild has none)."""
     changes = sorted((cell, d) for cell, d in delta.items() if d)
     columns = ", ".join(key)
-    _executemany(cur, f"INSERT INTO {table} ({columns}, n) VALUES ({', '.join(['%s'] * (len(key) + 1))})"
-                 f" ON CONFLICT ({columns}) DO UPDATE SET n = {table}.n + excluded.n",
-                 [(*cell, d) for cell, d in changes])
+    cur.executemany(f"INSERT INTO {table} ({columns}, n) VALUES ({', '.join(['%s'] * (len(key) + 1))})"
+                    f" ON CONFLICT ({columns}) DO UPDATE SET n = {table}.n + excluded.n",
+                    [(*cell, d) for cell, d in changes])
     match = " AND ".join(f"{c} = %s" for c in key)
-    _executemany(cur, f"DELETE FROM {table} WHERE {match} AND n = 0", [cell for cell, d in changes if d < 0])
+    cur.executemany(f"DELETE FROM {table} WHERE {match} AND n = 0", [cell for cell, d in changes if d < 0])
 
-
-def _executemany(cur: Any, sql: str, rows: list) -> None:
-    # One statement for many rows (psycopg pipelines it; sqlite3 loops in C): the
-    # flush writes hundreds of counters per batch. service.database's cursor wraps
-    # only execute, so we reach its driver cursor and placeholder.
-    if rows:
-        cur._cursor.executemany(sql.replace("%s", cur._placeholder), rows)

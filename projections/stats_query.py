@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from projections.statistics import CUBOID_MAX, DIMENSIONS, cuboid_name, grain_of
-from service.database import Database
+from store.database import Database
 
 DEFAULT_K = 5
 

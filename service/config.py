@@ -1,9 +1,20 @@
-"""Configuration, read once from the environment (see the README's table)."""
+"""Configuration, read once from the environment (see the README's table). Every
+setting's default is here or, where a lower layer owns the value, imported from it
+(`DEFAULT_...`): no default is written twice."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+from application.cases import DEFAULT_COMMAND_RETRIES
+from auth.keys import DEFAULT_TOKEN_TTL_SECONDS
+from domain.rules import DEFAULT_REFLECTION_DAYS
+from projections.stats_query import DEFAULT_K
+
+EMBEDDED_ISSUER = "casetrail"  # the `iss` of the embedded issuer's tokens unless configured
+DEFAULT_AUDIENCE = "casetrail"
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def _var_dir() -> Path:
@@ -19,16 +30,17 @@ def _limit(value: str) -> str:
 class Config:
     database_url: str
     var_dir: Path
-    reflection_days: int = 30
-    max_body_bytes: int = 1024 * 1024
-    command_retries: int = 5
+    reflection_days: int = DEFAULT_REFLECTION_DAYS
+    max_body_bytes: int = MAX_BODY_BYTES
+    command_retries: int = DEFAULT_COMMAND_RETRIES
+    stats_k: int = DEFAULT_K
     # OAuth: the embedded issuer is on unless an external issuer is configured.
     oauth_issuer: str | None = None
     oauth_jwks_url: str | None = None
-    oauth_audience: str = "casetrail"
+    oauth_audience: str = DEFAULT_AUDIENCE
     oauth_org_claim: str = "org"
     oauth_roles_claim: str = "roles"
-    token_ttl_seconds: int = 900
+    token_ttl_seconds: int = DEFAULT_TOKEN_TTL_SECONDS
     run_projections_in_process: bool = True
     # Wraps the per-case data keys (base64 of 32 bytes); None: a key file under var/.
     master_key: str | None = None
@@ -40,12 +52,16 @@ class Config:
     ratelimit_token: str = ""
     ratelimit_writes: str = ""
     trusted_proxies: int = 0
-    extra: dict = field(default_factory=dict)
 
     @property
     def embedded_issuer(self) -> bool:
         # An empty CASETRAIL_OAUTH_JWKS_URL (compose's `${VAR:-}`) means unset too.
         return not self.oauth_jwks_url
+
+    @property
+    def issuer(self) -> str:
+        """The issuer tokens must name, and audit documents are signed as."""
+        return self.oauth_issuer or EMBEDDED_ISSUER
 
     @classmethod
     def from_env(cls, **overrides) -> Config:
@@ -54,13 +70,14 @@ class Config:
         values = dict(
             database_url=env.get("CASETRAIL_DATABASE_URL") or f"sqlite:///{var_dir / 'casetrail.sqlite'}",
             var_dir=var_dir,
-            reflection_days=int(env.get("CASETRAIL_REFLECTION_DAYS", "30")),
+            reflection_days=int(env.get("CASETRAIL_REFLECTION_DAYS", DEFAULT_REFLECTION_DAYS)),
+            stats_k=int(env.get("CASETRAIL_STATS_K", DEFAULT_K)),
             oauth_issuer=env.get("CASETRAIL_OAUTH_ISSUER"),
             oauth_jwks_url=env.get("CASETRAIL_OAUTH_JWKS_URL"),
-            oauth_audience=env.get("CASETRAIL_OAUTH_AUDIENCE", "casetrail"),
+            oauth_audience=env.get("CASETRAIL_OAUTH_AUDIENCE", DEFAULT_AUDIENCE),
             oauth_org_claim=env.get("CASETRAIL_OAUTH_ORG_CLAIM", "org"),
             oauth_roles_claim=env.get("CASETRAIL_OAUTH_ROLES_CLAIM", "roles"),
-            token_ttl_seconds=int(env.get("CASETRAIL_TOKEN_TTL", "900")),
+            token_ttl_seconds=int(env.get("CASETRAIL_TOKEN_TTL", DEFAULT_TOKEN_TTL_SECONDS)),
             master_key=env.get("CASETRAIL_MASTER_KEY") or None,
             retired_master_keys=env.get("CASETRAIL_RETIRED_MASTER_KEYS") or None,
             run_projections_in_process=env.get("CASETRAIL_INPROCESS_PROJECTIONS", "1") not in ("0", "false", "no"),

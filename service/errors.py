@@ -6,16 +6,22 @@ server did not expect is a 500 that says nothing about its internals.
 from __future__ import annotations
 
 import logging
+import sqlite3
 
+import psycopg
+import psycopg_pool
+from eventsourcing.persistence import OperationalError as ESOperational
 from flask import Flask, Response, current_app, json
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
+from application import idempotency
+from application.cases import CaseNotFound, TooMuchContention, VersionMismatch
 from auth.policy import CaseNotVisible, Forbidden
 from auth.tokens import KeysUnavailable, TokenRejected
 from domain import errors as domain_errors
 from service import metrics
-from service.cases import CaseNotFound, TooMuchContention, VersionMismatch
+from service.hardening import retry_after_seconds
 
 PROBLEM_BASE = "https://casetrail.example/problems/"
 log = logging.getLogger("casetrail.errors")
@@ -104,10 +110,19 @@ def register_error_handlers(app: Flask) -> None:
     def _busy(exc: TooMuchContention):
         return problem_response(503, "contention", "The case is busy", str(exc), headers={"Retry-After": "1"})
 
+    @app.errorhandler(idempotency.KeyReused)
+    def _key_reused(exc: idempotency.KeyReused):
+        return problem_response(422, "idempotency-key-reused", "Idempotency key reused",
+                                "this Idempotency-Key was used with another request")
+
+    @app.errorhandler(idempotency.StillInProgress)
+    def _key_in_progress(exc: idempotency.StillInProgress):
+        return problem_response(409, "idempotency-in-progress", "A request with this key is in progress",
+                                "retry after the first request with this Idempotency-Key finishes",
+                                headers={"Retry-After": "1"})
+
     @app.errorhandler(RateLimitExceeded)
     def _rate_limited(exc: RateLimitExceeded):
-        from service.hardening import retry_after_seconds
-
         return problem_response(429, "too-many-requests", "Too many requests",
                                 f"rate limit of {exc.description} reached; retry later",
                                 headers={"Retry-After": str(retry_after_seconds(current_app))})
@@ -151,12 +166,6 @@ def _flatten_messages(messages: dict) -> dict:
 
 
 def _is_database_unavailable(exc: Exception) -> bool:
-    import sqlite3
-
-    import psycopg
-    import psycopg_pool
-    from eventsourcing.persistence import OperationalError as ESOperational
-
     unavailable = (psycopg.OperationalError, psycopg_pool.PoolTimeout, ESOperational, sqlite3.OperationalError)
     # A lost connection may arrive wrapped (e.g. a MapperDeserialisationError raised
     # from the OperationalError of fetching a case key): follow `raise ... from`.

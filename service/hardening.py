@@ -17,6 +17,7 @@ from flask_cors import CORS
 from flask_limiter import Limiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from service import metrics
 from service.config import Config
 
 TOKEN_PATH = "/oauth/token"
@@ -98,8 +99,6 @@ def _limiter(app: Flask, config: Config) -> Limiter | None:
     token_limit, write_limit = config.ratelimit_token, config.ratelimit_writes
     if not (token_limit or write_limit):
         return None
-    from service import metrics
-
     limiter = Limiter(
         rate_limit_key,
         storage_uri=config.ratelimit_storage,

@@ -9,7 +9,7 @@ import sys
 import time
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -34,8 +34,6 @@ class JsonFormatter(logging.Formatter):
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        from flask import has_request_context
-
         if has_request_context() and not hasattr(record, "request_id"):
             record.request_id = g.get("request_id")
         return True

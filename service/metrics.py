@@ -16,9 +16,19 @@ import time
 from typing import Callable, Iterable
 
 from flask import Flask, Response, current_app, g, request
-from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram,
-                               generate_latest)
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import GaugeMetricFamily
+
+from application.cases import Observer
+from projections.positions import lag
 
 REQUESTS = Counter("casetrail_http_requests_total", "HTTP requests answered, by route and status",
                    ["method", "route", "status"])
@@ -53,13 +63,15 @@ def route_label() -> str:
     return rule.rule if rule is not None else _UNMATCHED
 
 
-def count_events(recordings: Iterable) -> None:
-    for recording in recordings:
-        EVENTS_APPENDED.labels(type(recording.domain_event).__name__).inc()
+class CaseMetrics(Observer):
+    """What the use cases report, counted (injected into `Cases` by the wiring)."""
 
+    def events_saved(self, recordings: Iterable) -> None:
+        for recording in recordings:
+            EVENTS_APPENDED.labels(type(recording.domain_event).__name__).inc()
 
-def count_version_conflict() -> None:
-    VERSION_CONFLICTS.inc()
+    def version_conflict(self) -> None:
+        VERSION_CONFLICTS.inc()
 
 
 def count_rule_refusal(rule: str) -> None:
@@ -78,11 +90,7 @@ def set_projection_lag_provider(app: Flask, provider: LagProvider) -> None:
     app.extensions["casetrail.projection_lag"] = provider
 
 
-def _default_lag_provider() -> LagProvider | None:
-    try:
-        from projections.positions import lag
-    except ImportError:
-        return None
+def _default_lag_provider() -> LagProvider:
     extensions = current_app.extensions
     return lambda: lag(extensions["casetrail.database"], extensions["casetrail.cases"])
 
@@ -100,11 +108,11 @@ class _ProjectionLag:
         seconds = GaugeMetricFamily(LAG_FAMILIES[1], "Age of the oldest event not yet in the view",
                                     labels=["projection"])
         try:
-            for name, lag in sorted((self.provider() if self.provider else {}).items()):
-                lag = lag if isinstance(lag, dict) else {"events": lag}
-                events.add_metric([name], float(lag["events"]))
-                if "seconds" in lag:
-                    seconds.add_metric([name], float(lag["seconds"]))
+            for name, behind in sorted((self.provider() if self.provider else {}).items()):
+                behind = behind if isinstance(behind, dict) else {"events": behind}
+                events.add_metric([name], float(behind["events"]))
+                if "seconds" in behind:
+                    seconds.add_metric([name], float(behind["seconds"]))
         except Exception:  # noqa: BLE001 - the other metrics still matter
             current_app.logger.warning("projection lag unavailable")
         yield events
@@ -128,8 +136,6 @@ def exposition() -> bytes:
     scrape = CollectorRegistry(auto_describe=False)
     directory = multiprocess_dir()
     if directory:
-        from prometheus_client import multiprocess
-
         workers = CollectorRegistry(auto_describe=False)
         multiprocess.MultiProcessCollector(workers, path=directory)
         scrape.register(_Without(workers))

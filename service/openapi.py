@@ -4,6 +4,7 @@ views use, and the /docs page that shows it (Swagger UI from the installed
 from __future__ import annotations
 
 import os
+from http import HTTPStatus
 
 import swagger_ui
 from apispec import BasePlugin
@@ -11,7 +12,7 @@ from flask import Blueprint, Flask, Response, send_from_directory
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from auth.flask_auth import is_public
+from service.authentication import is_public
 from service.schemas.common import Problem
 
 PROBLEM_JSON = "application/problem+json"
@@ -42,7 +43,6 @@ class CasetrailApi(Api):
         # flask-smorest's stock error responses say application/json; ours are problem+json.
         for status in range(400, 600):
             try:
-                from http import HTTPStatus
                 phrase = HTTPStatus(status)
             except ValueError:
                 continue

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import yaml
 
+from service.app import close_app, create_app
+from service.config import Config
+
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.yaml"
 
 
 def generate() -> str:
-    from service.app import create_app
-    from service.config import Config
-
     # The document does not depend on the database: a throw-away SQLite one will do.
     with tempfile.TemporaryDirectory() as tmp:
         config = Config(database_url=f"sqlite:///{tmp}/spec.sqlite", var_dir=Path(tmp) / "var",
@@ -24,8 +24,7 @@ def generate() -> str:
         try:
             spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
         finally:
-            app.extensions["casetrail.cases"].close()
-            app.extensions["casetrail.database"].close()
+            close_app(app)
     return yaml.safe_dump(spec, sort_keys=True, allow_unicode=True, width=100)
 
 

@@ -12,6 +12,10 @@ import uuid
 
 import pytest
 
+from service.app import create_app
+from service.config import Config
+from tests.support.gunicorn_server import gunicorn_server
+
 POSTGRES_URL = os.environ.get("CASETRAIL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/casetrail_test")
 REQUIRE_POSTGRES = os.environ.get("CASETRAIL_REQUIRE_POSTGRES") == "1"
 
@@ -69,23 +73,15 @@ def database_url(request, tmp_path):
 
 @pytest.fixture
 def config(database_url, tmp_path):
-    from service.config import Config
-
     return Config(database_url=database_url, var_dir=tmp_path / "var")
 
 
 @pytest.fixture
 def app(config):
-    from service.app import create_app
-
     app = create_app(config)
     app.config["TESTING"] = True
     yield app
-    from projections import embedded  # the runner thread first: it uses both below
-
-    embedded.stop(app)
-    app.extensions["casetrail.cases"].close()
-    app.extensions["casetrail.database"].close()
+    app.extensions["casetrail.services"].close()  # the runner thread first, then its connections
 
 
 @pytest.fixture
@@ -117,7 +113,6 @@ def auth_header(token):
 def live_server(database_url, tmp_path):
     """A real gunicorn (two workers) on a free 127.0.0.1 port, serving this test's
     database and var dir; `live_server.url`, `.request(...)`, `.var_dir`."""
-    from tests.support.gunicorn_server import gunicorn_server
 
     with gunicorn_server(database_url, tmp_path / "live-var", tmp_path / "gunicorn.log") as server:
         yield server

@@ -1,7 +1,7 @@
 """Blueprints, one per resource."""
 from flask import current_app
 
-from service.cases import Cases
+from application.cases import Cases
 
 
 def cases() -> Cases:

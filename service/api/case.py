@@ -3,27 +3,26 @@ from __future__ import annotations
 
 from marshmallow import RAISE
 
-from auth.flask_auth import current_principal
-from auth.policy import authorize
-from service import access_log, idempotency
+from application.cases import CaseNotFound, Outcome
 from service.api import cases
 from service.api.common import (
-    ETAG_HEADER, LOCATION_HEADER, OPEN_ERRORS, READ_ERRORS, caller, case_reply, case_url, command,
-    command_blueprint, problems, readable,
+    ETAG_HEADER,
+    LOCATION_HEADER,
+    OPEN_ERRORS,
+    READ_ERRORS,
+    caller,
+    case_reply,
+    case_url,
+    command,
+    command_blueprint,
+    log_read,
+    problems,
+    readable,
 )
-from service.cases import CaseNotFound, Outcome
 from service.errors import Problem
 from service.schemas.cases import CaseOut, CaseQuery, OpenCase
 
 blp = command_blueprint("cases", __name__, "Cases: opening and reading")
-
-
-@blp.record_once
-def _side_tables(state) -> None:
-    database = state.app.extensions["casetrail.database"]
-    access_log.create_table(database)
-    state.app.extensions["casetrail.idempotency"] = idempotency.IdempotencyStore(database)
-    state.app.extensions["casetrail.idempotency"].create_table()
 
 
 def _to(operation_id: str, **extra) -> dict:
@@ -53,8 +52,7 @@ OPENED_LINKS = {name: _to(op) for name, op in {
 def open_case(data):
     """Open a case (identification). 201 with Location and ETag."""
     outcome = cases().open_case(caller("case.open", versioned=False), **data)
-    access = authorize(current_principal(), "case.read", outcome.case)
-    return case_reply(outcome, 201, access, {"Location": case_url(outcome.case.id)})
+    return case_reply(outcome, 201, outcome.access, {"Location": case_url(outcome.case.id)})
 
 
 @blp.route("/cases/<uuid:case_id>", methods=["GET"], endpoint="case")
@@ -67,7 +65,7 @@ def get_case(query, case_id):
     Every read is written to the access log."""
     case, access = readable(case_id)
     view, past = _past(case, query)
-    access_log.record(current_principal(), view, case_id=case_id, redacted=not access.personal_data)
+    log_read(view, case, access)
     return case_reply(Outcome(past), 200, access)
 
 

@@ -5,14 +5,14 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from auth.flask_auth import current_principal
+from application import access_log
 from auth.policy import require_role
 from projections import LIST_VIEWS
 from projections.list_query import BadCursor, list_cases
-from projections.positions import MIN_POSITION_HEADER, require_min_position
-from service import access_log
 from service.api.common import problems
+from service.authentication import current_principal
 from service.errors import Problem
+from service.read_your_writes import MIN_POSITION_HEADER, require_min_position
 from service.schemas.case_list import CaseList, CaseListQuery
 
 blp = Blueprint("case_list", __name__, description="Cases: the list, from the read views")
@@ -21,11 +21,6 @@ MIN_POSITION = {"name": MIN_POSITION_HEADER, "in": "header", "required": False,
                 "schema": {"type": "integer", "minimum": 0},
                 "description": "read-your-writes: the `Casetrail-Position` a command answered with; the list "
                                "waits up to ~2 s until it includes that write, else 503 with Retry-After"}
-
-
-@blp.record_once
-def _side_tables(state) -> None:
-    access_log.create_table(state.app.extensions["casetrail.database"])
 
 
 @blp.route("/cases", methods=["GET"], endpoint="list")
@@ -46,10 +41,10 @@ def list_visible_cases(query):
     require_role(principal, "case.list")
     require_min_position(LIST_VIEWS)
     filters = {k: v for k, v in query.items() if k not in ("limit", "cursor")}
+    database = current_app.extensions["casetrail.database"]
     try:
-        items, next_cursor = list_cases(current_app.extensions["casetrail.database"], principal, filters,
-                                        query["limit"], query.get("cursor"))
+        items, next_cursor = list_cases(database, principal, filters, query["limit"], query.get("cursor"))
     except BadCursor as exc:
         raise Problem(422, "validation-error", "Invalid query", str(exc), errors={"cursor": [str(exc)]}) from None
-    access_log.record(principal, "list", filters=filters)
+    access_log.record(principal, "list", database=database, filters=filters)
     return {"items": items, "next_cursor": next_cursor}

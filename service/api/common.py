@@ -7,19 +7,19 @@ import re
 from http import HTTPStatus
 from typing import Any, Iterable
 
-from flask import g, request, url_for
+from flask import current_app, request, url_for
 from flask_smorest import Blueprint
 
-from auth.flask_auth import current_principal
-from auth.policy import Access, authorize, relationship, require_role, view_of
+from application import access_log
+from application.cases import Caller, Outcome, Reading
+from auth.policy import Access, access_after_command, view_of
 from service import idempotency
-from domain.actor import Actor
 from service.api import cases
-from service.cases import Caller, Outcome
+from service.authentication import current_principal
 from service.errors import Problem
+from service.read_your_writes import MIN_POSITION_HEADER, POSITION_HEADER, position_headers
 from service.schemas.cases import CaseOut
 from service.schemas.common import Problem as ProblemSchema
-from projections.positions import MIN_POSITION_HEADER, POSITION_HEADER, position_headers
 
 _ETAG = re.compile(r'^"([0-9]{1,18})"$')
 
@@ -92,7 +92,7 @@ def command(blp, body, operation_id: str, *, status: int = 200, schema=CaseOut, 
             example: dict | None = None):
     """The decorators of a case command: body, reply, errors, headers, links."""
     def decorate(func):
-        func = blp.arguments(body, required=bool(body._declared_fields.keys() - {"effective_at"}),
+        func = blp.arguments(body, required=bool(set(body().fields) - {"effective_at"}),
                              **({"example": example} if example else {}))(func)
         func = blp.response(status, schema, headers={**ETAG_HEADER, **POSITION_HEADER_DOC, **(headers or {})})(func)
         func = problems(blp, codes)(func)
@@ -120,35 +120,28 @@ def expected_version() -> int | None:
 def caller(use_case: str, versioned: bool = True) -> Caller:
     """The caller of one command: its role is checked now, its relationship to
     the case when the case is loaded (a hidden case then answers 404)."""
-    principal = current_principal()
-    require_role(principal, use_case)
-
-    def _authorize(case) -> None:
-        g.case_access = authorize(principal, use_case, case)
-
-    version = expected_version() if versioned else None
-    return Caller(Actor(principal.sub, principal.org, principal.client_id), version, _authorize)
+    return Caller.of(current_principal(), use_case, expected_version() if versioned else None)
 
 
-def readable(case_id, use_case: str = "case.read"):
-    """Load a case for reading: (case, access), or 404 when the caller may not see it."""
-    principal = current_principal()
-    require_role(principal, use_case)
-    case = cases().get_case(case_id)
-    return case, authorize(principal, use_case, case)
+def readable(case_id, use_case: str = "case.read") -> Reading:
+    """Load a case for reading, or 404 when the caller may not see it."""
+    return cases().read(current_principal(), case_id, use_case)
 
 
-def reply_access(case) -> Access:
-    """What the caller may see of the case after its command: never more than
-    it could see before (a command must not widen a response), nor than now."""
-    before: Access = g.case_access
-    after = relationship(current_principal(), case)
-    return Access(before.relationship, before.personal_data and bool(after and after.personal_data))
+def log_read(view: str, case, access: Access, redacted: bool | None = None, case_id=None) -> None:
+    """Write a read of `case` (or of `case_id`, when no state of it replays) to the
+    access log, with the org owning it then, before the reply leaves."""
+    access_log.record(current_principal(), view, database=current_app.extensions["casetrail.database"],
+                      case_id=case.id if case is not None else case_id,
+                      owner_org=case.owner_org if case is not None else None,
+                      redacted=not access.personal_data if redacted is None else redacted)
 
 
 def case_reply(outcome: Outcome, status: int = 200, access: Access | None = None, headers: dict | None = None):
     case = outcome.case
-    body = view_of(access or reply_access(case), case.state())
+    if access is None:  # a command's reply: what the caller could see before, and may still
+        access = access_after_command(outcome.access, current_principal(), case)
+    body = view_of(access, case.state())
     return body, status, {**etag(case.version), **position_headers(outcome.position), **(headers or {})}
 
 

@@ -1,10 +1,10 @@
 """Erasure (crypto-shredding) of a case's personal data by its org's dpo."""
 from __future__ import annotations
 
+from application.cases import Outcome
 from service.api import cases
-from service.schemas.audit import Erasure
 from service.api.common import caller, case_reply, command, command_blueprint
-from service.cases import Outcome
+from service.schemas.audit import Erasure
 from service.schemas.cases import CaseOut
 
 blp = command_blueprint("erasure", __name__, "Cases: erasure of personal data")
@@ -19,4 +19,4 @@ def erase(data, case_id):
     the case accepts no command (409 `case-erased`), a second erasure included."""
     outcome = cases().erase_case(caller("case.erase"), case_id, (data or {}).get("reason"))
     # Reloaded: the reply is the erased view, `[erased]` for everyone (auth.policy.view_of).
-    return case_reply(Outcome(cases().get_case(case_id), None, outcome.position))
+    return case_reply(Outcome(cases().get_case(case_id), None, outcome.position, outcome.access))

@@ -2,6 +2,7 @@
 from flask import current_app
 from flask_smorest import Blueprint
 
+from projections.positions import lag
 from service.errors import Problem
 
 blp = Blueprint("health", __name__, description="Liveness and readiness")
@@ -31,8 +32,6 @@ def _projection_lag() -> dict:
     """How far each read view is behind the event store (`events`, `seconds`).
     Reported, not judged: a view catching up after a rebuild does not stop the
     commands, so it does not take the instance out of rotation."""
-    from projections.positions import lag
-
     try:
         return lag(current_app.extensions["casetrail.database"], current_app.extensions["casetrail.cases"])
     except Exception:  # noqa: BLE001 - views not created yet, or a transient failure

@@ -1,19 +1,16 @@
 """A case's history (every stored event, with its seal) and its integrity."""
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from flask_smorest import Blueprint
 
-from auth.flask_auth import current_principal
-from auth.policy import authorize, event_view_of, require_role
-from service import access_log
+from application.cases import CaseNotFound
+from auth.policy import access_to, access_to_unreadable_case, event_view_of, require_role
 from service.api import cases
+from service.api.common import ETAG_HEADER, etag, log_read, problems
+from service.authentication import current_principal
 from service.schemas.audit import HistoryPage, IntegrityOut, PageQuery
-from service.api.common import ETAG_HEADER, etag, problems
-from service.cases import CaseNotFound
-from service.storage.history import history_page
-from service.storage.integrity import verify_case
+from store.history import history_page
+from store.integrity import verify_case
 
 blp = Blueprint("history", __name__, description="Cases: history and integrity (auditing)")
 READ_ERRORS = (401, 403, 404, 422, 503)
@@ -22,7 +19,8 @@ READ_ERRORS = (401, 403, 404, 422, 503)
 def visible(case_id, use_case: str):
     """(case, access) for a case the caller may see. A tampered row may make the
     case impossible to replay to its head; then the policy is asked about the
-    last version that still replays, so a broken case can still be examined."""
+    last version that still replays, so a broken case can still be examined; when
+    none does, the case is None and the policy decides without it."""
     principal = current_principal()
     require_role(principal, use_case)
     try:
@@ -34,11 +32,10 @@ def visible(case_id, use_case: str):
         if report is None:
             raise CaseNotFound(str(case_id)) from None
         good = (report.first_bad_version or 1) - 1
-        # Nothing replays: only a caller whose access does not depend on the case
-        # (an auditor) may look; to anyone else it is a case they cannot see.
-        case = cases().get_case(case_id, version=good) if good else SimpleNamespace(
-            id=case_id, version=0, owner_org=None, referrals={}, transfer=None, status="unknown")
-    return case, authorize(principal, use_case, case)
+        if not good:
+            return None, access_to_unreadable_case(principal, use_case, case_id)
+        case = cases().get_case(case_id, version=good)
+    return case, access_to(principal, use_case, case)
 
 
 @blp.route("/cases/<uuid:case_id>/history", methods=["GET"])
@@ -53,12 +50,12 @@ def history(query, case_id):
     read is written to the access log."""
     case, access = visible(case_id, "case.history")
     items, last = history_page(cases(), case_id, int(query.get("cursor") or 0), query["limit"])
-    erased = case.status == "erased"
+    erased = case is not None and case.status == "erased"
     for item in items:
         item["data"] = event_view_of(access, item["type"], item["data"], erased)
-    access_log.record(current_principal(), "history", case_id=case_id,
-                      redacted=erased or not access.personal_data)
-    return {"items": items, "next_cursor": None if last is None else str(last)}, 200, etag(case.version)
+    log_read("history", case, access, redacted=erased or not access.personal_data, case_id=case_id)
+    page = {"items": items, "next_cursor": None if last is None else str(last)}
+    return page, 200, etag(case.version if case is not None else 0)
 
 
 @blp.route("/cases/<uuid:case_id>/integrity", methods=["GET"])
@@ -70,9 +67,9 @@ def integrity(case_id):
     events checked, the head hash, and the first version that fails (a changed,
     missing, swapped or inserted row). A truncated tail is only visible against a
     signed checkpoint (`casetrail verify --checkpoint`)."""
-    case, _ = visible(case_id, "case.integrity")
+    case, access = visible(case_id, "case.integrity")
     report = verify_case(cases(), case_id)
     if report is None:
         raise CaseNotFound(str(case_id))
-    access_log.record(current_principal(), "integrity", case_id=case_id, redacted=True)
-    return report.as_dict(), 200, etag(case.version)
+    log_read("integrity", case, access, redacted=True, case_id=case_id)
+    return report.as_dict(), 200, etag(case.version if case is not None else 0)

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from flask import url_for
 
-from auth.flask_auth import current_principal
-from service import access_log
 from service.api import cases
 from service.api.common import (
-    ETAG_HEADER, LOCATION_HEADER, READ_ERRORS, caller, case_reply, command, command_blueprint, part_reply,
-    position_headers, problems,
+    ETAG_HEADER,
+    LOCATION_HEADER,
+    READ_ERRORS,
+    caller,
+    case_reply,
+    command,
+    command_blueprint,
+    log_read,
+    part_reply,
+    problems,
     readable,
 )
+from service.read_your_writes import position_headers
 from service.schemas.referrals import (
-    CreatedReferral, Referral, ReferralAcceptance, ReferralCompletion, ReferralDecline, ReferralWithdrawal,
+    CreatedReferral,
+    Referral,
+    ReferralAcceptance,
+    ReferralCompletion,
+    ReferralDecline,
+    ReferralWithdrawal,
 )
 
 blp = command_blueprint("referrals", __name__, "Referrals to other organisations")
@@ -43,7 +55,7 @@ def get_referral(case_id, referral_id):
     """One referral of the case (read access to the case needed; access-logged)."""
     case, access = readable(case_id)
     reply = part_reply(case, case.referral(str(referral_id)))  # an unknown referral is 404 before anything is logged as read
-    access_log.record(current_principal(), "referral", case_id=case_id, redacted=not access.personal_data)
+    log_read("referral", case, access)
     return reply
 
 

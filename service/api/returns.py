@@ -3,14 +3,21 @@ from __future__ import annotations
 
 from flask import url_for
 
-from auth.flask_auth import current_principal
-from service import access_log
 from service.api import cases
 from service.api.common import (
-    ETAG_HEADER, LOCATION_HEADER, READ_ERRORS, caller, case_reply, command, command_blueprint, part_reply,
-    position_headers, problems,
+    ETAG_HEADER,
+    LOCATION_HEADER,
+    READ_ERRORS,
+    caller,
+    case_reply,
+    command,
+    command_blueprint,
+    log_read,
+    part_reply,
+    problems,
     readable,
 )
+from service.read_your_writes import position_headers
 from service.schemas.returns import CreatedReturn, ReturnCancellation, ReturnCompletion, ReturnInitiation
 
 blp = command_blueprint("returns", __name__, "Returns: voluntary, assisted voluntary, forced")
@@ -39,7 +46,7 @@ def get_return(case_id, return_id):
     """One return of the case (read access to the case needed; access-logged)."""
     case, access = readable(case_id)
     reply = part_reply(case, case.return_(str(return_id)))  # an unknown return is 404 before anything is logged as read
-    access_log.record(current_principal(), "return", case_id=case_id, redacted=not access.personal_data)
+    log_read("return", case, access)
     return reply
 
 

@@ -5,11 +5,11 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from auth.flask_auth import current_principal
-from auth.policy import require_role
+from auth.policy import require_role, stats_countries
 from projections.statistics import DIMENSIONS
-from projections.stats_query import DEFAULT_K, UnknownDimension, case_stats, parse_group_by
+from projections.stats_query import UnknownDimension, case_stats, parse_group_by
 from service.api.common import problems
+from service.authentication import current_principal
 from service.errors import Problem
 from service.schemas.case_list import Stats, StatsQuery
 
@@ -42,6 +42,6 @@ def stats_cases(query):
     except UnknownDimension as exc:
         raise Problem(422, "validation-error", "Invalid query", str(exc), errors={"group_by": [str(exc)]}) from None
     filters = {name: query[name] for name in DIMENSIONS if name in query}
-    countries = principal.countries if "analyst" in principal.roles else None
+    k = current_app.extensions["casetrail.config"].stats_k
     return case_stats(current_app.extensions["casetrail.database"], group_by, filters, query.get("from_"),
-                      query.get("to"), countries, int(current_app.config.get("CASETRAIL_STATS_K", DEFAULT_K)))
+                      query.get("to"), stats_countries(principal), k)

@@ -78,6 +78,7 @@ class AccessLogEntry(Out):
     view = fields.String()
     redacted = fields.Boolean(allow_none=True)
     filters = fields.Dict(allow_none=True)
+    owner_org = fields.String(allow_none=True, metadata={"description": "the org owning the case when it was read"})
 
 
 class AccessLogPage(Out):

@@ -1,4 +1,4 @@
-"""The end-to-end scenarios of issue 4, written once against a `call` function so
+"""The end-to-end scenarios of the case API, written once against a `call` function so
 they run through the Flask test client and through a real gunicorn alike.
 
 `call(method, path, who, body=None)` -> (status, json body, headers), where `who`

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from projections.positions import MIN_POSITION_HEADER
+from service.app import create_app
+from service.config import Config
+from service.read_your_writes import MIN_POSITION_HEADER
 from tests.support.projection_workload import caller, opening
 
 PERSON = {"given_name": "Aziz", "family_name": "Karimi", "sex": "male", "date_of_birth": "2009-03-14",
@@ -104,10 +106,6 @@ def test_each_list_is_written_to_the_access_log(client, auth_header, app):
 
 
 def test_a_read_waits_for_its_write_then_gives_up_with_503(database_url, tmp_path):
-    from projections import embedded
-    from service.app import create_app
-    from service.config import Config
-
     app = create_app(Config(database_url=database_url, var_dir=tmp_path / "var2", run_projections_in_process=False))
     try:
         issuer = app.extensions["casetrail.issuer"]
@@ -118,6 +116,4 @@ def test_a_read_waits_for_its_write_then_gives_up_with_503(database_url, tmp_pat
         assert response.headers["Retry-After"]
         assert listing(app.test_client(), headers, "soon").status_code == 422
     finally:
-        embedded.stop(app)
-        app.extensions["casetrail.cases"].close()
-        app.extensions["casetrail.database"].close()
+        app.extensions["casetrail.services"].close()

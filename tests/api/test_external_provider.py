@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from service.app import create_app
 from tests.support.oidc_provider import oidc_provider
 
 AUDIENCE = "https://casetrail.example/api"
@@ -25,14 +26,11 @@ def provider(tmp_path_factory):
 
 @pytest.fixture
 def external_app(config, provider):
-    from service.app import create_app
-
     app = create_app(dataclasses.replace(
         config, run_projections_in_process=False, oauth_issuer=provider.issuer,
         oauth_jwks_url=provider.jwks_url, oauth_audience=AUDIENCE, oauth_roles_claim="realm_access.roles"))
     yield app
-    app.extensions["casetrail.cases"].close()
-    app.extensions["casetrail.database"].close()
+    app.extensions["casetrail.services"].close()
 
 
 def test_the_provider_is_what_it_claims_to_be(provider):
@@ -67,8 +65,6 @@ def test_a_provider_client_without_a_casetrail_role_is_refused(external_app, pro
 
 
 def test_the_same_token_is_refused_when_casetrail_expects_another_issuer(config, provider):
-    from service.app import create_app
-
     app = create_app(dataclasses.replace(
         config, run_projections_in_process=False, oauth_issuer="https://someone-else.example",
         oauth_jwks_url=provider.jwks_url, oauth_audience=AUDIENCE, oauth_roles_claim="realm_access.roles"))
@@ -76,5 +72,4 @@ def test_the_same_token_is_refused_when_casetrail_expects_another_issuer(config,
         token = provider.token("partner-app", "partner-app-secret")
         assert app.test_client().get(PROTECTED, headers={"Authorization": f"Bearer {token}"}).status_code == 401
     finally:
-        app.extensions["casetrail.cases"].close()
-        app.extensions["casetrail.database"].close()
+        app.extensions["casetrail.services"].close()

@@ -1,14 +1,15 @@
 """Security headers, CORS, rate limits and request ids, through the test client."""
 import pytest
 
+from service.app import create_app
+from service.config import Config
+from service.hardening import rate_limit_key
 from tests.api.casework import Api, opening
 
 
 @pytest.fixture
 def make_app(database_url, tmp_path):
     """make_app(**settings) -> an app with these Config settings (closed afterwards)."""
-    from service.app import create_app
-    from service.config import Config
 
     apps = []
 
@@ -22,8 +23,7 @@ def make_app(database_url, tmp_path):
 
     yield make
     for app in apps:
-        app.extensions["casetrail.cases"].close()
-        app.extensions["casetrail.database"].close()
+        app.extensions["casetrail.services"].close()
 
 
 def issue(app, sub: str, org: str, *roles: str, client_id: str | None = None) -> dict:
@@ -104,8 +104,6 @@ def test_token_endpoint_is_limited_per_address(make_app):
 
 
 def test_forwarded_address_is_believed_only_behind_configured_proxies(make_app):
-    from service.hardening import rate_limit_key
-
     trusting = make_app(trusted_proxies=1)
     with trusting.test_request_context("/", headers={"X-Forwarded-For": "203.0.113.7"},
                                        environ_base={"REMOTE_ADDR": "10.0.0.1"}):

@@ -1,3 +1,10 @@
+import random
+
+from projections import all_projections
+from projections.positions import wait_for_position
+from tests.support.projection_workload import caller, opening
+
+
 def test_healthz_answers_without_a_token(client):
     response = client.get("/healthz")
     assert response.status_code == 200
@@ -32,11 +39,6 @@ def test_body_over_one_mebibyte_is_refused_with_413(client, auth_header):
 
 
 def test_readyz_reports_the_lag_of_every_projection(client, app):
-    from projections import all_projections
-    from projections.positions import wait_for_position
-    from tests.support.projection_workload import caller, opening
-    import random
-
     opened = app.extensions["casetrail.cases"].open_case(caller("unhcr"), **opening(random.Random(2)))
     assert wait_for_position(app.extensions["casetrail.database"], opened.position,
                              [p.name for p in all_projections()], timeout=10)

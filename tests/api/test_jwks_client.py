@@ -11,6 +11,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey, OKPKey, RSAKey
 
+from service.app import create_app
 from tests.support.fake_provider import FakeJwksProvider
 from tests.support.forge import Forge
 
@@ -37,15 +38,13 @@ class FakeClock:
 @contextmanager
 def app_for(config, **oauth):
     """An app trusting an external provider; projections off (not what is tested)."""
-    from service.app import create_app
 
     app = create_app(dataclasses.replace(config, run_projections_in_process=False, oauth_issuer=ISSUER,
                                          oauth_audience=AUDIENCE, **oauth))
     try:
         yield app
     finally:
-        app.extensions["casetrail.cases"].close()
-        app.extensions["casetrail.database"].close()
+        app.extensions["casetrail.services"].close()
 
 
 @pytest.fixture

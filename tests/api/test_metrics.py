@@ -2,6 +2,7 @@
 multiprocess mode is exercised by tests/deploy/test_production_server.py)."""
 from prometheus_client import REGISTRY
 
+from service import metrics
 from tests.api.casework import future
 
 
@@ -58,16 +59,12 @@ def test_authentication_failures_are_counted_by_reason(client):
 
 
 def test_version_conflicts_are_counted(app, caseworker):
-    from service import metrics
-
     before = value("casetrail_version_conflicts_total")
-    metrics.count_version_conflict()  # the race itself is tested in tests/integration
+    metrics.CaseMetrics().version_conflict()  # the race itself is tested in tests/integration
     assert value("casetrail_version_conflicts_total") == before + 1
 
 
 def test_projection_lag_gauge_comes_from_the_registered_provider(app, client):
-    from service import metrics
-
     metrics.set_projection_lag_provider(app, lambda: {"case_summaries": 3})
     assert 'casetrail_projection_lag_events{projection="case_summaries"} 3.0' in client.get("/metrics").get_data(
         as_text=True)

@@ -9,6 +9,8 @@ import uuid
 import pytest
 from joserfc import jws
 
+from auth.stores import UnknownOrganisation, hash_secret, verify_secret
+
 PROTECTED = f"/cases/{uuid.UUID(int=7)}"
 
 
@@ -131,14 +133,11 @@ def test_the_secret_is_stored_only_as_a_salted_hash(app, registered):
     assert client_id in stored
     (secret_hash,) = [v for v in rows[0] if isinstance(v, str) and v.startswith("scrypt$")]
     # A second client with the same secret would still get another hash (salted).
-    from auth.stores import hash_secret, verify_secret
 
     assert hash_secret(secret) != secret_hash and verify_secret(secret, secret_hash)
 
 
 def test_clients_can_only_be_added_for_registered_organisations(app):
-    from auth.stores import UnknownOrganisation
-
     with pytest.raises(UnknownOrganisation):
         app.extensions["casetrail.auth_store"].add_client("nobody", ["caseworker"])
 

@@ -12,12 +12,12 @@ import sys
 
 import pytest
 
+from tests.support.gunicorn_server import gunicorn_server
+
 
 @pytest.mark.gunicorn
 @pytest.mark.slow
 def test_schemathesis_finds_no_object_crossing_an_org_boundary(sqlite_url, tmp_path):
-    from tests.support.gunicorn_server import gunicorn_server
-
     var_dir = tmp_path / "live-var"
     # Rate limits would answer most of the run with 429 and leave the logic untested.
     env = {**os.environ, "CASETRAIL_VAR_DIR": str(var_dir), "CASETRAIL_DATABASE_URL": sqlite_url,

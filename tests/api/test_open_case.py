@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from service.schemas.cases import CaseOut
 from tests.api.casework import future, opening, person
 
 
@@ -20,8 +21,6 @@ def test_opening_a_case_answers_201_with_location_etag_and_the_case(caseworker):
 
 
 def test_the_response_shows_every_field_of_the_case_state(caseworker, app):
-    from service.schemas.cases import CaseOut
-
     case = caseworker.open_case()
     stored = app.extensions["casetrail.cases"].get_case(__import__("uuid").UUID(case["id"])).state()
     assert set(stored) <= set(CaseOut().fields), "a state field the response schema would drop"

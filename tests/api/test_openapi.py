@@ -6,13 +6,13 @@ from pathlib import Path
 
 import yaml
 
+from service.openapi_export import generate
+
 CASE_API_TAGS = {"cases", "identification", "referrals", "regularization", "returns", "ownership"}
 COMMITTED = Path(__file__).resolve().parents[2] / "openapi" / "openapi.yaml"
 
 
 def test_the_committed_document_is_the_generated_one():
-    from service.openapi_export import generate
-
     assert yaml.safe_load(COMMITTED.read_text()) == yaml.safe_load(generate()), (
         "openapi/openapi.yaml is stale: run `python -m service.openapi_export` and commit it")
 

@@ -6,7 +6,8 @@ import uuid
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-from service import access_log
+from application import access_log
+from auth.principal import Principal
 
 
 def test_the_current_state_carries_its_version_as_etag(caseworker):
@@ -88,8 +89,6 @@ def test_the_access_log_is_append_only(caseworker, app):
 
 
 def test_record_takes_list_filters_for_the_other_read_endpoints(app):
-    from auth.principal import Principal
-
     database = app.extensions["casetrail.database"]
     who = Principal("s", "sms", frozenset({"caseworker"}), client_id="c")
     access_log.record(who, "list", filters={"stage": "referral", "q": True}, database=database)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import uuid
 
+from application.cases import Caller
 from domain.actor import Actor
-from service.cases import Caller
 from tests.api.casework import future, opening
 
 

@@ -1,4 +1,4 @@
-"""The scenarios of issue 4, end to end: through the Flask test client on SQLite
+"""The case API scenarios, end to end: through the Flask test client on SQLite
 and PostgreSQL, and (a) through a real gunicorn on PostgreSQL."""
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from tests.api import scenarios
+from tests.support.gunicorn_server import gunicorn_server
 
 
 @pytest.fixture
@@ -32,8 +33,6 @@ def test_stranded_migrant_with_a_valid_work_permit_cannot_be_forcibly_returned(c
 @pytest.mark.gunicorn
 @pytest.mark.slow
 def test_unaccompanied_child_scenario_through_gunicorn_on_postgres(postgres_url, tmp_path):
-    from tests.support.gunicorn_server import gunicorn_server
-
     var_dir = tmp_path / "live-var"
     with gunicorn_server(postgres_url, var_dir, tmp_path / "gunicorn.log") as server:
         tokens: dict = {}

@@ -7,6 +7,8 @@ import itertools
 
 import pytest
 
+from application.cases import Caller
+from domain.actor import Actor
 from projections import all_projections
 from projections.positions import wait_for_position
 from tests.support.projection_workload import caller
@@ -106,8 +108,6 @@ def test_bad_queries_are_refused_with_422(client, auth_header, query):
 def test_erased_cases_are_still_counted_in_their_age_group(app, client, auth_header, seed):
     """Erasure shreds the date of birth, but the age group was recorded in clear at
     opening: the statistics do not move."""
-    from service.cases import Caller
-    from domain.actor import Actor
 
     before = stats(client, auth_header("a1", "state", "auditor"), group_by="age_group")
     cases = app.extensions["casetrail.cases"]

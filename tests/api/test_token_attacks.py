@@ -13,6 +13,7 @@ import uuid
 import pytest
 from joserfc.jwk import ECKey
 
+from auth.keys import SigningKeys
 from tests.support.forge import Forge, accepted_tokens, attack_tokens
 
 PROTECTED = [f"/cases/{uuid.UUID(int=7)}", "/cases"]
@@ -79,7 +80,6 @@ def test_public_paths_need_no_token(client):
 @pytest.mark.gunicorn
 def test_the_attack_matrix_holds_through_a_real_gunicorn(live_server):
     """The same matrix over real sockets and two worker processes (SQLite and PostgreSQL)."""
-    from auth.keys import SigningKeys
 
     forge = Forge(SigningKeys(live_server.var_dir / "keys").active())
     for attack, authorization in attack_tokens(forge).items():

@@ -4,17 +4,17 @@ from datetime import date
 
 import pytest
 
+from application import demo
 from domain.vocabulary import CATEGORIES, STAGES
-from service import demo
+from service.app import create_app
+from service.cli import main
+from service.config import Config
 
 UNTIL = date(2026, 11, 20)
 
 
 @pytest.fixture
 def make_app(tmp_path):
-    from service.app import create_app
-    from service.config import Config
-
     apps = []
 
     def make(database_url: str, name: str = "var"):
@@ -25,8 +25,7 @@ def make_app(tmp_path):
 
     yield make
     for app in apps:
-        app.extensions["casetrail.cases"].close()
-        app.extensions["casetrail.database"].close()
+        app.extensions["casetrail.services"].close()
 
 
 def summary(cases, tally) -> list[tuple]:
@@ -57,8 +56,6 @@ def test_same_seed_gives_the_same_data_set(make_app, tmp_path):
 
 
 def test_loading_twice_writes_nothing_the_second_time(database_url, tmp_path, monkeypatch, capsys):
-    from service.cli import main
-
     monkeypatch.setenv("CASETRAIL_DATABASE_URL", database_url)
     monkeypatch.setenv("CASETRAIL_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("CASETRAIL_INPROCESS_PROJECTIONS", "0")

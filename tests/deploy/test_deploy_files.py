@@ -9,6 +9,9 @@ import runpy
 import pytest
 import yaml
 
+from service.app import create_app
+from service.cli import COMMANDS
+from service.config import Config
 from tests.deploy.production import DEPLOY, GUNICORN_COMMAND, PROJECTION_COMMAND, ROOT
 
 
@@ -112,7 +115,6 @@ def test_api_runs_the_tested_command_and_the_runner_runs_project():
     runner = deployment("casetrail-projections")["spec"]["template"]["spec"]["containers"][0]
     assert api["command"] == GUNICORN_COMMAND
     assert runner["command"] == PROJECTION_COMMAND
-    from service.cli import COMMANDS
 
     if "project" not in COMMANDS:
         pytest.skip("`casetrail project` is not registered yet")
@@ -120,14 +122,10 @@ def test_api_runs_the_tested_command_and_the_runner_runs_project():
 
 @pytest.fixture
 def app(tmp_path):
-    from service.app import create_app
-    from service.config import Config
-
     app = create_app(Config(database_url=f"sqlite:///{tmp_path / 'probe.sqlite'}", var_dir=tmp_path / "var",
                             run_projections_in_process=False))
     yield app
-    app.extensions["casetrail.cases"].close()
-    app.extensions["casetrail.database"].close()
+    app.extensions["casetrail.services"].close()
 
 
 def test_probes_point_to_real_public_routes_on_the_served_port(app):

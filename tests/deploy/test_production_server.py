@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from service.cli import COMMANDS
+from store.database import libpq_url, postgres_schema
 from tests.deploy.production import GUNICORN_COMMAND, PROJECTION_COMMAND, ROOT
 from tests.support.ports import free_port, stop, wait_for_http
 
@@ -66,7 +68,6 @@ def production(postgres_url, tmp_path):
     runner = None
     try:
         wait_for_http(f"http://127.0.0.1:{port}/healthz", server, timeout=60)
-        from service.cli import COMMANDS
 
         if "project" in COMMANDS:  # the read views' runner, as its own process
             runner = subprocess.Popen([str(BIN / PROJECTION_COMMAND[0]), *PROJECTION_COMMAND[1:]], cwd=ROOT,
@@ -147,9 +148,8 @@ def in_views(http: Http, auth: dict, database_url: str, case_id: str) -> bool:
     # No list endpoint yet: ask the runner's tracking table whether it got there.
     import psycopg
 
-    from service.database import _libpq_url, postgres_schema
 
-    with psycopg.connect(_libpq_url(database_url), options=f"-c search_path={postgres_schema(database_url)}") as conn:
+    with psycopg.connect(libpq_url(database_url), options=f"-c search_path={postgres_schema(database_url)}") as conn:
         row = conn.execute("SELECT min(notification_id) FROM projection_tracking").fetchone()
     return bool(row and row[0])
 

@@ -6,7 +6,7 @@ import sqlite3
 from contextlib import contextmanager
 from uuid import UUID
 
-from service.database import _libpq_url, postgres_schema, sqlite_path
+from store.database import libpq_url, postgres_schema, sqlite_path
 
 
 @contextmanager
@@ -20,7 +20,7 @@ def connection(url: str):
         return
     import psycopg
 
-    with psycopg.connect(_libpq_url(url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         yield conn, f"{postgres_schema(url)}.cases_events", "%s", lambda case_id: UUID(str(case_id))
 
 

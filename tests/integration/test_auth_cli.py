@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from auth.keys import SigningKeys
 from service.cli import main
 
 
@@ -66,8 +67,6 @@ def test_token_ttl_cannot_outlive_the_key_retention(cli):
 
 
 def test_rotate_keys_makes_a_new_active_key(cli, tmp_path):
-    from auth.keys import SigningKeys
-
     before = SigningKeys(tmp_path / "var" / "keys").active().kid
     code, out, _ = cli("rotate-keys")
     after = SigningKeys(tmp_path / "var" / "keys").active().kid

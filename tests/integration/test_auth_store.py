@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from auth.stores import AuthStore, DuplicateOrganisation, UnknownOrganisation, hash_secret, verify_secret
-from service.database import Database
+from store.database import Database
 
 
 @pytest.fixture

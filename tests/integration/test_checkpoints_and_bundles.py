@@ -7,7 +7,7 @@ import json
 import pytest
 
 from service.cli import main
-from service.storage import sealing
+from store import sealing
 from tests.api.casework import Api
 from tests.integration import raw_store
 

@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from application.cases import Caller, CaseNotFound, Cases, VersionMismatch
 from domain.actor import Actor
 from domain.errors import NonRefoulementViolation
-from service.cases import Caller, CaseNotFound, Cases, VersionMismatch
-from service.database import persistence_env
+from tests.support.stores import another_process, open_cases
 
 OFFICER = Caller(Actor("officer-1", "sms", "sms-app"))
 PERSON = {"given_name": "Aziz", "family_name": "Karimi", "sex": "male", "date_of_birth": "2009-03-14",
@@ -20,8 +20,8 @@ ENCOUNTER = {"date": "2026-11-20", "country": "KAZ", "place": "Zhibek Zholy", "t
 
 
 @pytest.fixture
-def cases(database_url):
-    app = Cases(env=persistence_env(database_url), clock=lambda: date(2026, 11, 26))
+def cases(database_url, tmp_path):
+    app = open_cases(database_url, tmp_path / "var", clock=lambda: date(2026, 11, 26))
     yield app
     app.close()
 
@@ -103,7 +103,7 @@ def test_concurrent_commands_without_expected_version_lose_no_event(cases, datab
     case_id = open_case(cases).case.id
     # A second application object stands for another gunicorn worker: the two
     # race on the store, not on the in-process lock.
-    other = Cases(env=persistence_env(database_url))
+    other = another_process(cases, database_url)
     errors: list[BaseException] = []
 
     def write(app: Cases, label: str) -> None:
@@ -131,7 +131,7 @@ def test_a_retried_command_checks_the_rules_again_on_the_fresh_state(cases, data
     the save conflicts, the command re-runs on the fresh state, and the forced
     return that the stale state allowed is refused."""
     case_id = open_case(cases, categories=["economic_migrant"]).case.id
-    racer = Cases(env=persistence_env(database_url))
+    racer = another_process(cases, database_url)
     loads = []
 
     def race_once(case) -> None:  # runs after each load, before the command
@@ -148,7 +148,7 @@ def test_a_retried_command_checks_the_rules_again_on_the_fresh_state(cases, data
 
 def test_with_an_expected_version_a_conflict_is_refused_not_retried(cases, database_url):
     case_id = open_case(cases).case.id
-    racer = Cases(env=persistence_env(database_url))
+    racer = another_process(cases, database_url)
 
     def race(case) -> None:
         racer.add_note(OFFICER, case_id, "sneaked in")

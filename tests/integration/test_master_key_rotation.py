@@ -8,9 +8,11 @@ from uuid import UUID
 
 import pytest
 
+from service.app import create_app
 from service.cli import main
 from service.config import Config
-from service.database import Database
+from store.database import Database
+from store.master_keys import MasterKeyError, MasterKeys
 from tests.api.casework import Api
 from tests.integration import raw_store
 
@@ -42,27 +44,22 @@ def test_embedded_rotation_rewraps_every_key_and_no_event(app, client, auth_head
     assert len(list((config.var_dir / "master-keys").glob("*.key"))) == 1  # the old key is gone
     assert {i: raw_store.rows(config.database_url, i) for i in ids} == events_before
     app.extensions["casetrail.cases"].mapper.case_keys._cache.clear()  # a fresh process, as it were
-    from service.app import create_app
 
     fresh = create_app(config)
     try:
         assert fresh.extensions["casetrail.cases"].get_case(UUID(ids[0])).person["given_name"] == "Aziz"
     finally:
-        fresh.extensions["casetrail.cases"].close()
-        fresh.extensions["casetrail.database"].close()
+        fresh.extensions["casetrail.services"].close()
 
 
 def test_configured_keys_rotate_with_the_old_one_retired(database_url, tmp_path, monkeypatch):
-    from service.app import create_app
-
     old, new = (base64.b64encode(os.urandom(32)).decode() for _ in range(2))
     config = Config(database_url=database_url, var_dir=tmp_path / "var", master_key=old)
     app = create_app(config)
     issuer = app.extensions["casetrail.issuer"]
     header = {"Authorization": "Bearer " + issuer.issue("officer-1", "sms", ["caseworker"], client_id="c")}
     case_id = Api(app.test_client(), header).open_case()["id"]
-    app.extensions["casetrail.cases"].close()
-    app.extensions["casetrail.database"].close()
+    app.extensions["casetrail.services"].close()
     monkeypatch.setenv("CASETRAIL_DATABASE_URL", database_url)
     monkeypatch.setenv("CASETRAIL_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("CASETRAIL_MASTER_KEY", new)
@@ -73,13 +70,10 @@ def test_configured_keys_rotate_with_the_old_one_retired(database_url, tmp_path,
     try:
         assert rotated.extensions["casetrail.cases"].get_case(UUID(case_id)).person["family_name"] == "Karimi"
     finally:
-        rotated.extensions["casetrail.cases"].close()
-        rotated.extensions["casetrail.database"].close()
+        rotated.extensions["casetrail.services"].close()
 
 
 def test_a_case_key_wrapped_by_an_unknown_master_key_is_refused(database_url, tmp_path):
-    from service.storage.master_keys import MasterKeyError, MasterKeys
-
     keys = MasterKeys([os.urandom(32)])
     kid, wrapped = keys.wrap("c-1", os.urandom(32))
     with pytest.raises(MasterKeyError):

@@ -8,7 +8,8 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from service.database import _libpq_url, postgres_schema, sqlite_path
+from store.database import libpq_url, postgres_schema, sqlite_path
+from tests.api import scenarios
 from tests.api.casework import Api, opening, person
 
 PEOPLE = [
@@ -60,7 +61,7 @@ def raw_database(url: str) -> bytes:
     if url.startswith("sqlite:"):
         base = Path(sqlite_path(url))
         return b"".join(p.read_bytes() for p in base.parent.glob(base.name + "*"))
-    dump = subprocess.run(["pg_dump", "--data-only", "--schema", postgres_schema(url), _libpq_url(url)],
+    dump = subprocess.run(["pg_dump", "--data-only", "--schema", postgres_schema(url), libpq_url(url)],
                           capture_output=True, check=True, timeout=60)
     return dump.stdout
 
@@ -79,7 +80,6 @@ def test_the_raw_database_holds_no_personal_value_in_clear(app, client, auth_hea
 
 def test_the_issue_4_scenarios_log_no_personal_value(client, token, caplog):
     """The end-to-end scenarios, with every log record captured at DEBUG."""
-    from tests.api import scenarios
 
     def call(method, path, who, body=None):
         response = client.open(path, method=method, json=body if body is not None or method == "POST" else None,

@@ -17,13 +17,13 @@ import time
 
 import pytest
 
+from application.cases import Cases
 from projections import all_projections
-from projections.cli import rebuild_views
 from projections.positions import positions
 from projections.runner import ensure_tables
-from service.cases import Cases
-from service.database import Database, persistence_env
-from service.storage import case_keys_for
+from service.cli.views import rebuild_views
+from store import case_keys_for
+from store.database import Database, persistence_env
 from tests.support.projection_workload import run_workload, snapshot
 
 EVENTS = int(os.environ.get("CASETRAIL_CRASH_EVENTS", "2000"))

@@ -8,13 +8,12 @@ import random
 import time
 
 import psycopg
-import pytest
 
-from projections import embedded
 from projections.positions import positions
 from projections.service import Leadership
+from service.app import create_app
 from service.cli import main
-from service.database import Database, _libpq_url
+from store.database import Database, libpq_url
 from tests.support.projection_workload import caller, opening, snapshot
 
 
@@ -24,8 +23,8 @@ def test_one_runner_leads_each_projection_and_another_takes_over_when_it_dies(po
     try:
         assert first.lead("statistics") and not second.lead("statistics")
         assert second.lead("case_access")  # leadership is per projection
-        pid = first._conn.info.backend_pid
-        with psycopg.connect(_libpq_url(postgres_url), autocommit=True) as admin:
+        pid = first.session_pid
+        with psycopg.connect(libpq_url(postgres_url), autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))  # the leader's process dies
         deadline = time.monotonic() + 5
         while not second.lead("statistics"):  # the others poll; the lock goes with the session
@@ -39,42 +38,34 @@ def test_one_runner_leads_each_projection_and_another_takes_over_when_it_dies(po
 
 
 def test_an_app_process_runs_one_runner_thread_per_database_and_stops_it(config):
-    from service.app import create_app
-
     one, two = create_app(config), create_app(config)
     try:
-        service = one.extensions[embedded.EXTENSION]
-        assert service is not None and two.extensions[embedded.EXTENSION] is service
-        assert service._thread.is_alive()
-        thread = service._thread
-        embedded.stop(one)
-        assert not thread.is_alive()
+        service = one.extensions["casetrail.services"].projections
+        assert service is not None and two.extensions["casetrail.services"].projections is service
+        assert service.running
+        one.extensions["casetrail.services"].close()
+        assert not service.running
     finally:
         for app in (one, two):
-            embedded.stop(app)
-            app.extensions["casetrail.cases"].close()
-            app.extensions["casetrail.database"].close()
+            app.extensions["casetrail.services"].close()
 
 
 def test_an_app_configured_without_the_thread_starts_none(config):
     import dataclasses
 
-    from service.app import create_app
 
     app = create_app(dataclasses.replace(config, run_projections_in_process=False))
     try:
-        assert app.extensions[embedded.EXTENSION] is None
+        assert app.extensions["casetrail.services"].projections is None
         assert set(positions(app.extensions["casetrail.database"])) == {
             "case_summaries", "case_access", "statistics"}  # the tables exist all the same
     finally:
-        app.extensions["casetrail.cases"].close()
-        app.extensions["casetrail.database"].close()
+        app.extensions["casetrail.services"].close()
 
 
 def test_project_once_and_rebuild_views_commands(config, monkeypatch, capsys):
     import dataclasses
 
-    from service.app import create_app
 
     app = create_app(dataclasses.replace(config, run_projections_in_process=False))
     monkeypatch.setenv("CASETRAIL_DATABASE_URL", config.database_url)
@@ -91,5 +82,4 @@ def test_project_once_and_rebuild_views_commands(config, monkeypatch, capsys):
         assert main(["rebuild-views"]) == 0
         assert snapshot(database) == projected
     finally:
-        app.extensions["casetrail.cases"].close()
-        app.extensions["casetrail.database"].close()
+        app.extensions["casetrail.services"].close()

@@ -8,17 +8,17 @@ from collections import Counter
 
 import pytest
 
-from auth.policy import relationship
+from application.cases import Cases
+from auth.policy import listable_relationships, relationship
 from auth.principal import Principal
 from projections import all_projections
-from projections.case_access import listable_relationships
-from projections.cli import rebuild_views
 from projections.runner import Runner, ensure_tables
 from projections.service import ProjectionService
-from projections.statistics import MULTI
-from service.cases import Cases
-from service.database import Database, persistence_env
-from service.storage import case_keys_for
+from projections.statistics import DIMENSIONS, MULTI
+from projections.stats_query import case_stats
+from service.cli.views import rebuild_views
+from store import case_keys_for
+from store.database import Database, persistence_env
 from tests.support.projection_workload import ORGS, run_workload, snapshot
 
 
@@ -124,8 +124,6 @@ def test_a_batch_that_fails_half_way_leaves_no_trace(store):
 def test_queries_of_one_or_two_dimensions_read_the_cuboids_and_agree_with_the_cells(store):
     import itertools
 
-    from projections.statistics import DIMENSIONS
-    from projections.stats_query import case_stats
 
     database, cases = store
     run_workload(cases, 400, seed=8)

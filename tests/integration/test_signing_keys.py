@@ -6,8 +6,9 @@ import stat
 import threading
 import uuid
 
-from auth.keys import RETENTION_MARGIN_SECONDS, SigningKeys
 from auth.issuer import TokenIssuer
+from auth.keys import RETENTION_MARGIN_SECONDS, SigningKeys
+from auth.tokens import TokenRejected
 
 PROTECTED = f"/cases/{uuid.UUID(int=7)}"
 
@@ -108,7 +109,6 @@ def test_a_retired_key_no_longer_verifies(app, client, token, config):
     clock.now += keys.retention_seconds + 1
     keys.refresh()
     # The old key is gone from the set: the token fails on its kid, not on expiry.
-    from auth.tokens import TokenRejected
 
     validator = app.extensions["casetrail.token_validator"]
     try:

@@ -7,13 +7,13 @@ from datetime import date
 
 import pytest
 
+from application.cases import Caller, Cases
 from domain.actor import Actor
 from domain.errors import CaseErased
-from service.cases import Caller, Cases
-from service.database import persistence_env
-from service.storage import sealing
-from service.storage.integrity import verify_case, verify_store
+from store import sealing
+from store.integrity import verify_case, verify_store
 from tests.integration import raw_store
+from tests.support.stores import another_process, open_cases
 
 OFFICER = Caller(Actor("officer-1", "sms", "sms-app"))
 PERSON = {"given_name": "Zarina", "family_name": "Tokhtarova", "sex": "female", "date_of_birth": "1991-07-02",
@@ -24,8 +24,8 @@ SECRETS = ["Zarina", "Tokhtarova", "1991-07-02", "FA7781234", "+77015550199", "s
 
 
 @pytest.fixture
-def cases(database_url):
-    app = Cases(env=persistence_env(database_url), clock=lambda: date(2026, 11, 26))
+def cases(database_url, tmp_path):
+    app = open_cases(database_url, tmp_path / "var", clock=lambda: date(2026, 11, 26))
     yield app
     app.close()
 
@@ -61,7 +61,7 @@ def test_each_row_chains_onto_its_predecessor(cases, database_url):
 
 def test_the_chain_holds_when_writers_race_and_retry(cases, database_url):
     case_id = cases.open_case(OFFICER, PERSON, ENCOUNTER, ["stranded_migrant"]).case.id
-    other = Cases(env=persistence_env(database_url))
+    other = another_process(cases, database_url)
     try:
         def write(app, n):
             for i in range(n):

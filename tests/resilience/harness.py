@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from auth.issuer import TokenIssuer
+from auth.keys import SigningKeys
 from tests.support.ports import free_port, stop, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,8 +98,6 @@ class Client:
 # ---- tokens --------------------------------------------------------------------------
 def issuer_for(var_dir: Path):
     """The embedded issuer over the server's own key directory (as `casetrail token`)."""
-    from auth.issuer import TokenIssuer
-    from auth.keys import SigningKeys
 
     return TokenIssuer(SigningKeys(var_dir / "keys", 900), "casetrail", "casetrail", 900)
 

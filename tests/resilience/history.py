@@ -5,6 +5,7 @@ rebuild."""
 from __future__ import annotations
 
 import copy
+import time
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -12,18 +13,21 @@ from pathlib import Path
 from typing import Iterator
 from uuid import UUID
 
+from application.cases import Cases
 from domain import rules
 from domain.actor import Actor
 from domain.vocabulary import ASYLUM_TRANSITIONS
+from projections import all_projections
+from projections.positions import positions
+from service.cli.views import rebuild_views
+from store import case_keys_for
+from store.database import Database, persistence_env
 
 
 @contextmanager
 def store(database_url: str, var_dir: Path) -> Iterator[tuple]:
     """The server's event store and side tables, opened in the test process with the
     server's master key (under its var dir)."""
-    from service.cases import Cases
-    from service.database import Database, persistence_env
-    from service.storage import case_keys_for
 
     database = Database(database_url)
     cases = Cases(env=persistence_env(database_url), case_keys=case_keys_for(database_url, None, None, var_dir,
@@ -143,7 +147,6 @@ def replay_under_rules(cases, case_id: UUID, reflection_days: int = 30) -> int:
 
 def view_rows(database) -> dict[str, list[tuple]]:
     """Every row of every read view (not the tracking times), in a fixed order."""
-    from projections import all_projections
 
     out = {}
     with database.transaction() as cur:
@@ -157,14 +160,6 @@ def view_rows(database) -> dict[str, list[tuple]]:
 def views_equal_a_rebuild(database, cases, wait_seconds: float = 120.0) -> dict:
     """Wait until the live views have applied the whole log, then rebuild them from
     the event store and compare row for row. Returns figures."""
-    import time
-
-    try:
-        from projections.cli import rebuild_views
-        from projections.positions import positions
-    except ImportError:  # the read views (issue 5) not landed in this checkout
-        return {"views": "not landed"}
-
     head = cases.recorder.max_notification_id() or 0
     deadline = time.monotonic() + wait_seconds
     started = time.monotonic()

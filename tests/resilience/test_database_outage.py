@@ -1,4 +1,4 @@
-"""Issue 10, 2: PostgreSQL stops in the middle of load and comes back.
+"""PostgreSQL stops in the middle of load and comes back.
 
 The machine's PostgreSQL is shared with other test runs, so this test runs a
 private cluster of its own (harness.private_cluster) and stops THAT one with
@@ -15,12 +15,18 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from uuid import UUID
 
 import pytest
 
 from tests.resilience.harness import env_int, figures, issuer_for, private_cluster, production
-from tests.resilience.history import check_acknowledged, check_streams, replay_under_rules, store, streams, views_equal_a_rebuild
+from tests.resilience.history import (
+    check_acknowledged,
+    check_streams,
+    replay_under_rules,
+    store,
+    streams,
+    views_equal_a_rebuild,
+)
 from tests.resilience.workload import Actors, Load
 
 pytestmark = [pytest.mark.resilience, pytest.mark.gunicorn]

@@ -1,4 +1,4 @@
-"""Issue 10, 4: hostile input through the production gunicorn. Each is a clear 4xx
+"""Hostile input through the production gunicorn. Each is a clear 4xx
 (problem+json when the app answers; gunicorn's own 400 for requests that are not
 valid HTTP), never a 5xx, and none changes what is stored.
 

@@ -1,4 +1,4 @@
-"""Issue 10, 5: one POST with one Idempotency-Key sent 50 times at once through
+"""One POST with one Idempotency-Key sent 50 times at once through
 gunicorn (two worker processes: the claim is in the database, not in memory) makes
 exactly one event, and every client ends with the same answer. A duplicate that
 finds the first still running gets 409 idempotency-in-progress with Retry-After

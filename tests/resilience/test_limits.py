@@ -1,4 +1,4 @@
-"""Issue 10, 6: a request beyond a configured limit is refused at once, not served
+"""A request beyond a configured limit is refused at once, not served
 slowly: a body over 1 MiB (refused from its Content-Length, before it is sent),
 lists longer than the schema allows, a page size over 500, and a case with a long
 history (CASETRAIL_LONG_HISTORY events) still read and written within a bound."""
@@ -11,6 +11,8 @@ from uuid import UUID
 
 import pytest
 
+from application.cases import Caller
+from domain.actor import Actor
 from tests.resilience.harness import Client, env_int, figures, issuer_for, production
 from tests.resilience.history import store
 from tests.resilience.workload import Actors, open_cases, opening
@@ -68,9 +70,6 @@ def test_requests_beyond_the_limits_are_refused_at_once(postgres_url, tmp_path):
         # A long history: written straight through the application (faster than HTTP),
         # then read and extended over HTTP within a bound.
         with store(postgres_url, server.var_dir) as (_, cases):
-            from service.cases import Caller
-            from domain.actor import Actor
-
             caller = Caller(Actor("cw-1", "unhcr", "unhcr-client"))
             started = time.monotonic()
             for n in range(LONG_HISTORY - 1):

@@ -1,4 +1,4 @@
-"""Issue 10, 1: a concurrency storm through the production gunicorn on PostgreSQL.
+"""A concurrency storm through the production gunicorn on PostgreSQL.
 
 32 clients send CASETRAIL_STORM_COMMANDS (default 5,000, the issue's figure: about
 25 s on the 2-core machine) mixed commands at 20 cases, half of them with If-Match. Each answer is a
@@ -14,7 +14,11 @@ import pytest
 
 from tests.resilience.harness import env_int, figures, issuer_for, production
 from tests.resilience.history import (
-    check_streams, replay_under_rules, store, streams, views_equal_a_rebuild,
+    check_streams,
+    replay_under_rules,
+    store,
+    streams,
+    views_equal_a_rebuild,
 )
 from tests.resilience.workload import Actors, Storm, open_cases
 

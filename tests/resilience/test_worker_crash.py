@@ -1,4 +1,4 @@
-"""Issue 10, 3: a gunicorn worker and the projection runner killed with SIGKILL
+"""A gunicorn worker and the projection runner killed with SIGKILL
 under load, at the same moment.
 
 Requests in flight on the killed worker get no answer (the client sees the
@@ -16,7 +16,12 @@ import pytest
 
 from tests.resilience.harness import env_int, figures, issuer_for, kill, production
 from tests.resilience.history import (
-    check_acknowledged, check_streams, replay_under_rules, store, streams, views_equal_a_rebuild,
+    check_acknowledged,
+    check_streams,
+    replay_under_rules,
+    store,
+    streams,
+    views_equal_a_rebuild,
 )
 from tests.resilience.workload import Actors, Load
 

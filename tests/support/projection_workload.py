@@ -8,12 +8,12 @@ import random
 from datetime import date, timedelta
 from uuid import UUID
 
+from application.cases import Caller, Cases, TooMuchContention
 from domain.actor import Actor
 from domain.errors import DomainError
 from domain.vocabulary import CATEGORIES, REFERRAL_SERVICES
 from projections import all_projections
-from service.cases import Caller, Cases, TooMuchContention
-from service.database import Database
+from store.database import Database
 
 ORGS = ("unhcr", "iom", "ngo-a", "border")
 COUNTRIES = ("KAZ", "KGZ", "UZB", "TJK")

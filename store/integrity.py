@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 from uuid import UUID
 
-from service.storage.sealing import ChainReport, canonical_id, verify_rows
+from store.recorder import safe_horizon
+from store.sealing import ChainReport, canonical_id, verify_rows
 
 _PAGE = 1000
 
@@ -39,11 +40,9 @@ class StoreSnapshot:
 
 def snapshot(cases: Any, position: int | None = None) -> StoreSnapshot:
     """Which cases reached which version by `position` (default: now). The default
-    is the store's safe horizon (service/storage/recorder.py): no transaction still
+    is the store's safe horizon (store/recorder.py): no transaction still
     in flight holds an id below it, so everything up to it is a consistent cut."""
     if position is None:
-        from service.storage.recorder import safe_horizon
-
         position = safe_horizon(cases.recorder)
     versions: dict[str, int] = {}
     events = 0

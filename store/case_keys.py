@@ -10,9 +10,9 @@ import time
 from datetime import datetime, timezone
 
 from domain.errors import CaseErased
-from service.database import Database
-from service.storage.master_keys import MasterKeys
-from service.storage.sealing import canonical_id
+from store.database import Database
+from store.master_keys import MasterKeys
+from store.sealing import canonical_id
 
 _DDL = """CREATE TABLE IF NOT EXISTS case_keys (
     case_id TEXT PRIMARY KEY,

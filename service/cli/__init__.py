@@ -4,8 +4,15 @@ from __future__ import annotations
 import argparse
 import sys
 from typing import Callable
+from urllib.parse import urlparse
 
-from service import cli_auth, demo
+from gunicorn.app.base import BaseApplication
+
+from auth.issuer import TokenIssuer
+from auth.keys import SigningKeys
+from auth.principal import ROLES
+from service.app import create_app
+from service.cli import audit, demo, issuer, views
 from service.config import Config
 
 # Each command module adds its sub-commands here: name -> (configure parser, run).
@@ -20,10 +27,6 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
 
 
 def _serve(args: argparse.Namespace, config: Config) -> int:
-    from gunicorn.app.base import BaseApplication
-
-    from service.app import create_app
-
     class _Server(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{args.host}:{args.port}")
@@ -52,14 +55,9 @@ def _token_args(p: argparse.ArgumentParser) -> None:
 
 
 def _token(args: argparse.Namespace, config: Config) -> int:
-    from auth.issuer import TokenIssuer
-    from auth.keys import SigningKeys
-
     if not config.embedded_issuer:
         print("casetrail token needs the embedded issuer (CASETRAIL_OAUTH_JWKS_URL is set)", file=sys.stderr)
         return 2
-    from auth.principal import ROLES
-
     unknown = sorted(set(args.roles) - ROLES)
     if unknown:
         print(f"unknown role(s) {unknown}; roles are {sorted(ROLES)}", file=sys.stderr)
@@ -70,35 +68,25 @@ def _token(args: argparse.Namespace, config: Config) -> int:
         print(f"--ttl must be between 1 and {config.token_ttl_seconds} (CASETRAIL_TOKEN_TTL)", file=sys.stderr)
         return 2
     keys = SigningKeys(config.var_dir / "keys", config.token_ttl_seconds)
-    issuer = TokenIssuer(keys, config.oauth_issuer or "casetrail", config.oauth_audience, config.token_ttl_seconds)
+    token_issuer = TokenIssuer(keys, config.issuer, config.oauth_audience, config.token_ttl_seconds)
     extra = {"countries": args.countries} if args.countries else None
-    print(issuer.issue(args.sub, args.org, args.roles, client_id="cli", ttl_seconds=args.ttl, extra=extra))
+    print(token_issuer.issue(args.sub, args.org, args.roles, client_id="cli", ttl_seconds=args.ttl, extra=extra))
     return 0
 
 
 COMMANDS: dict[str, Command] = {
     "serve": (_serve_args, _serve),
     "token": (_token_args, _token),
-    "org": (cli_auth.org_args, cli_auth.org),
-    "client": (cli_auth.client_args, cli_auth.client),
-    "rotate-keys": (cli_auth.rotate_keys_args, cli_auth.rotate_keys),
+    "org": (issuer.org_args, issuer.org),
+    "client": (issuer.client_args, issuer.client),
+    "rotate-keys": (issuer.rotate_keys_args, issuer.rotate_keys),
     "demo": (demo.demo_args, demo.demo),
+    **views.COMMANDS,  # project, rebuild-views
+    **audit.COMMANDS,  # verify, export-case, checkpoint, rotate-master-key
 }
-
-# `project` and `rebuild-views` (issue 5: read views).
-from projections.cli import COMMANDS as _PROJECTION_COMMANDS  # noqa: E402
-
-COMMANDS.update(_PROJECTION_COMMANDS)
-
-# `verify`, `export-case`, `checkpoint`, `rotate-master-key` (issues 6, 7: integrity and personal data).
-from service.audit_cli import COMMANDS as _AUDIT_COMMANDS  # noqa: E402
-
-COMMANDS.update(_AUDIT_COMMANDS)
 
 
 def _safe_url(url: str) -> str:
-    from urllib.parse import urlparse
-
     parsed = urlparse(url)
     if parsed.password:
         return url.replace(parsed.password, "***")

@@ -32,7 +32,7 @@ from typing import Any, Sequence
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.utils import retry
+from eventsourcing.utils import get_topic, retry
 from psycopg.sql import SQL, Identifier, Literal
 
 log = logging.getLogger("casetrail.storage")
@@ -105,4 +105,4 @@ def safe_horizon(recorder: Any) -> int:
     return recorder.max_notification_id() or 0
 
 
-RECORDER_TOPIC = "service.storage.recorder:CasesRecorder"
+RECORDER_TOPIC = get_topic(CasesRecorder)

@@ -14,7 +14,9 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet
 
-from auth.keys import ALGORITHM
+# The algorithm of every key this service signs with (audit documents here, the
+# embedded issuer's tokens in auth.keys): EC P-256.
+ALGORITHM = "ES256"
 
 
 class BadSignature(ValueError):

@@ -10,6 +10,11 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import parse_qs, unquote, urlencode, urlparse, urlunparse
 
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from store.recorder import RECORDER_TOPIC
+
 
 class UnsupportedDatabaseURL(ValueError):
     pass
@@ -41,7 +46,7 @@ def persistence_env(url: str) -> dict[str, str]:
             "POSTGRES_LOCK_TIMEOUT": "5",
             # Saves without the library's table lock, so commits flush together; the
             # log's followers wait at gaps instead (service/storage/recorder.py).
-            "APPLICATION_RECORDER_TOPIC": "service.storage.recorder:CasesRecorder",
+            "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC,
         }
     raise UnsupportedDatabaseURL(f"unsupported database URL scheme {parsed.scheme!r}")
 
@@ -51,7 +56,8 @@ def postgres_schema(url: str) -> str | None:
     return (parse_qs(urlparse(url).query).get("schema") or [None])[0]
 
 
-def _libpq_url(url: str) -> str:
+def libpq_url(url: str) -> str:
+    """The URL as libpq takes it: without our own `schema` parameter."""
     parsed = urlparse(url)
     query = {k: v for k, v in parse_qs(parsed.query).items() if k != "schema"}
     return urlunparse(parsed._replace(query=urlencode(query, doseq=True)))
@@ -73,12 +79,10 @@ class Database:
         self._pool = None
         self._local = threading.local()
         if self.kind == "postgres":
-            from psycopg_pool import ConnectionPool
-
             # timeout: the wait for a connection; with the database down it is the
             # time to a 503, so a few seconds, not the time a client would wait. Not
             # less: `casetrail project` failed to start at 3 s on a machine at load 12.
-            self._pool = ConnectionPool(_libpq_url(url), min_size=1, max_size=10, open=True, timeout=5,
+            self._pool = ConnectionPool(libpq_url(url), min_size=1, max_size=10, open=True, timeout=5,
                                         kwargs=self._connect_kwargs())
         else:
             Path(sqlite_path(url)).parent.mkdir(parents=True, exist_ok=True)
@@ -94,9 +98,7 @@ class Database:
         """A PostgreSQL connection of its own, outside the pool, in autocommit: for
         session state that must outlive any transaction (advisory locks, LISTEN).
         The caller closes it."""
-        import psycopg
-
-        return psycopg.connect(_libpq_url(self.url), autocommit=True, **self._connect_kwargs())
+        return psycopg.connect(libpq_url(self.url), autocommit=True, **self._connect_kwargs())
 
     @contextmanager
     def transaction(self, pipeline: bool = False) -> Iterator[_Cursor]:
@@ -153,6 +155,11 @@ class Database:
         with self.transaction() as cur:
             cur.execute("SELECT 1")
 
+    @property
+    def closed(self) -> bool:
+        """True once `close()` ran (a runner thread checks it to end quietly)."""
+        return bool(self._pool is not None and self._pool.closed)
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
@@ -174,6 +181,25 @@ class _Cursor:
             self._cursor = self._cursor.connection.cursor()
         self._cursor.execute(sql, params)
         return self
+
+    def executemany(self, sql: str, rows: list) -> None:
+        """One statement for many rows: psycopg pipelines it, sqlite3 loops in C."""
+        if rows:
+            self._cursor.executemany(sql.replace("%s", self._placeholder), rows)
+
+    def select(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        """The rows of a query, read on a driver cursor of its own.
+
+        In a pipelined transaction, `fetchall()` on the cursor that also queued the
+        batch's INSERT/UPDATEs sometimes returned an INSERT's status instead of the
+        rows (psycopg: "the last operation didn't produce records", seen at 20,000
+        cases in bench/projection_catchup.py). A cursor of its own gets its own
+        result, in the same transaction, so it also sees the batch's own writes."""
+        if self._placeholder != "%s":  # SQLite: no pipeline
+            return self.execute(sql, params).fetchall()
+        with self._cursor.connection.cursor() as own:
+            own.execute(sql, params)
+            return own.fetchall()
 
     def fetchone(self) -> tuple | None:
         return self._cursor.fetchone()

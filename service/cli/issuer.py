@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from auth.keys import SigningKeys
+from auth.stores import AuthStore, DuplicateOrganisation, UnknownOrganisation
 from service.config import Config
+from store.database import Database
 
 
 def _needs_embedded_issuer(config: Config, command: str) -> bool:
@@ -16,10 +19,7 @@ def _needs_embedded_issuer(config: Config, command: str) -> bool:
     return False
 
 
-def _store(config: Config):
-    from auth.stores import AuthStore
-    from service.database import Database
-
+def _store(config: Config) -> AuthStore:
     return AuthStore(Database(config.database_url))
 
 
@@ -32,8 +32,6 @@ def org_args(p: argparse.ArgumentParser) -> None:
 
 
 def org(args: argparse.Namespace, config: Config) -> int:
-    from auth.stores import DuplicateOrganisation
-
     if not _needs_embedded_issuer(config, "org"):
         return 2
     store = _store(config)
@@ -66,8 +64,6 @@ def client_args(p: argparse.ArgumentParser) -> None:
 
 
 def client(args: argparse.Namespace, config: Config) -> int:
-    from auth.stores import UnknownOrganisation
-
     if not _needs_embedded_issuer(config, "client"):
         return 2
     store = _store(config)
@@ -98,8 +94,6 @@ def rotate_keys_args(p: argparse.ArgumentParser) -> None:
 
 
 def rotate_keys(args: argparse.Namespace, config: Config) -> int:
-    from auth.keys import SigningKeys
-
     if not _needs_embedded_issuer(config, "rotate-keys"):
         return 2
     keys = SigningKeys(config.var_dir / "keys", config.token_ttl_seconds)

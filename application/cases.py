@@ -13,17 +13,23 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
+from auth.policy import Access, access_to, require_role
+from auth.principal import Principal
 from domain.actor import Actor
 from domain.case import Case
 from domain.clock import today as _today
-from service.storage import CaseKeys, build_mapper
-from service import metrics
+from domain.rules import DEFAULT_REFLECTION_DAYS
+from store import CaseKeys, build_mapper
+
+# Attempts of a command whose save keeps losing a version race to other processes'
+# writers of the same case (writers in this process queue on a lock instead).
+DEFAULT_COMMAND_RETRIES = 20
 
 
 def _project(case: Case | None, events: Any) -> Case | None:
@@ -51,11 +57,32 @@ class TooMuchContention(Exception):
 @dataclass(frozen=True)
 class Caller:
     """Who asks, on what terms: the actor recorded on events, the version the
-    caller expects (If-Match), and the policy's check of the loaded case."""
+    caller expects (If-Match), and the policy's check of the loaded case, which
+    returns what the caller may see of it (None: a trusted caller, e.g. the demo
+    loader or a test, that the policy is not asked about)."""
 
     actor: Actor
     expected_version: int | None = None
-    authorize: Callable[[Case], None] = field(default=lambda case: None)
+    authorize: Callable[[Case], Access | None] = field(default=lambda case: None)
+
+    @classmethod
+    def of(cls, principal: Principal, use_case: str, expected_version: int | None = None) -> Caller:
+        """A caller of `use_case`: its role is checked now, once; its relationship
+        to the case each time the case is loaded (a hidden case raises CaseNotVisible)."""
+        require_role(principal, use_case)
+        return cls(Actor(principal.sub, principal.org, principal.client_id), expected_version,
+                   lambda case: access_to(principal, use_case, case))
+
+
+class Observer:
+    """What the application reports as it works (the HTTP edge counts it as
+    metrics); this one ignores everything."""
+
+    def events_saved(self, recordings: Any) -> None:
+        pass
+
+    def version_conflict(self) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -63,25 +90,35 @@ class Outcome:
     case: Case
     result: Any = None
     position: int | None = None  # notification id of the last event written
+    access: Access | None = None  # what the caller could see of the case when it acted
+
+
+class Reading(NamedTuple):
+    """A case read by a caller, and what the policy lets it see of it."""
+
+    case: Case
+    access: Access
 
 
 class Cases(Application):
     name = "Cases"
 
-    def __init__(self, env: dict | None = None, reflection_days: int = 30, retries: int = 20,
-                 clock: Callable[[], date] = _today, case_keys: CaseKeys | None = None):
+    def __init__(self, env: dict | None = None, *, case_keys: CaseKeys,
+                 reflection_days: int = DEFAULT_REFLECTION_DAYS, retries: int = DEFAULT_COMMAND_RETRIES,
+                 clock: Callable[[], date] = _today, observer: Observer | None = None):
         self._case_keys = case_keys  # read by construct_mapper, which super().__init__ calls
         super().__init__(env)
         self.mapper.bind(self.recorder)
         self.reflection_days = reflection_days
         self.retries = retries
         self.clock = clock
+        self.observer = observer or Observer()
         # Writers of one case in this process queue here instead of racing to a
         # version conflict; conflicts with other processes are retried below.
         self._case_locks = [threading.Lock() for _ in range(64)]
 
     def construct_mapper(self):
-        # Personal values encrypted per case, every row sealed in a hash chain (service/storage).
+        # Personal values encrypted per case, every row sealed in a hash chain (store/).
         return build_mapper(self, self._case_keys)
 
     def close(self) -> None:
@@ -89,6 +126,13 @@ class Cases(Application):
         self.mapper.close()
 
     # ---- reads ---------------------------------------------------------------
+    def read(self, principal: Principal, case_id: UUID, use_case: str = "case.read") -> Reading:
+        """The case now, for `principal`: its role checked, then its relationship
+        to the case (a case it may not see raises CaseNotVisible, like a missing one)."""
+        require_role(principal, use_case)
+        case = self.get_case(case_id)
+        return Reading(case, access_to(principal, use_case, case))
+
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:
         try:
             return self.repository.get(case_id, version=version, projector_func=_project)
@@ -112,7 +156,8 @@ class Cases(Application):
                   effective_at: str | None = None) -> Outcome:
         case = Case.open(caller.actor, person, encounter, categories, asylum_intention, notes,
                          effective_at, today=self.clock())
-        return Outcome(case, None, self._save(case))
+        position = self._save(case)
+        return Outcome(case, None, position, caller.authorize(case))
 
     def add_categories(self, caller: Caller, case_id: UUID, categories: list[str], effective_at=None) -> Outcome:
         return self._execute(caller, case_id, lambda c: c.add_categories(
@@ -242,20 +287,20 @@ class Cases(Application):
             if attempt:
                 time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))  # jittered backoff
             case = self.get_case(case_id)
-            caller.authorize(case)
+            access = caller.authorize(case)
             if caller.expected_version is not None and case.version != caller.expected_version:
                 raise VersionMismatch(caller.expected_version, case.version)
             result = command(case)
             try:
                 position = self._save(case)
             except IntegrityError:
-                metrics.count_version_conflict()
+                self.observer.version_conflict()
                 # Another writer got there first. With If-Match the caller's view
                 # is stale: refuse. Without, decide again on the fresh state.
                 if caller.expected_version is not None:
                     raise VersionMismatch(caller.expected_version, None) from None
                 continue
-            return Outcome(case, result, position)
+            return Outcome(case, result, position, access)
         raise TooMuchContention(f"case {case_id} kept changing; try again")
 
     def _save(self, case: Case) -> int | None:
@@ -270,7 +315,7 @@ class Cases(Application):
             if pending and self._already_stored(pending[0]):
                 return None  # saved; its notification id is unknown
             raise
-        metrics.count_events(recordings)
+        self.observer.events_saved(recordings)
         return recordings[-1].notification.id if recordings else None
 
     def _already_stored(self, event: Any) -> bool:

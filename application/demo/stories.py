@@ -1,4 +1,4 @@
-"""The stories of the demo data set (service/demo.py): the paths a case takes.
+"""The stories of the demo data set (application/demo): the paths a case takes.
 
 Each story opens one case and walks it as the organisations would, a few days or
 weeks between steps. A step the rules refuse is counted and the story goes on.
@@ -11,16 +11,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from uuid import UUID
 
+from application.cases import Caller, Cases
+from application.demo import data
+from application.demo.data import encounter, person
+from application.demo.data import nationality as _nationality
 from domain.actor import Actor
 from domain.errors import DomainError
-from service import demo_data as data
-from service.demo_data import encounter, nationality as _nationality, person
-from service.cases import Caller, Cases
 
 CLIENT_ID = "casetrail-demo"
 
 
-class _Later(Exception):
+class Later(Exception):
     """The story's next step falls after --until: the case stays where it is."""
 
 
@@ -62,7 +63,7 @@ class Story:
         """Do `method` as a member of `org` 1..days days later; None if a rule refused it."""
         self.day += timedelta(days=self.rng.randint(1, max(1, days)))
         if self.day > self.until:
-            raise _Later
+            raise Later
         kwargs.setdefault("effective_at", self.at())
         try:
             outcome = getattr(self.cases, method)(self.caller(org, role), self.case_id, *args, **kwargs)

@@ -10,7 +10,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from service.storage.case_keys import CaseKeyDestroyed, CaseKeys
+from store.case_keys import CaseKeyDestroyed, CaseKeys
 
 PREFIX = "ct1:"
 

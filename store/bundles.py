@@ -11,8 +11,8 @@ from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
-from service.storage import sealing, signing
-from service.storage.integrity import verify_case
+from store import sealing, signing
+from store.integrity import verify_case
 
 TYP = "casetrail-case-bundle+jws"
 FORMAT = "casetrail.case-bundle.v1"
@@ -22,7 +22,7 @@ class NothingToExport(LookupError):
     pass
 
 
-def export_case(cases: Any, signing_keys: Any, case_id: UUID, issuer: str = "casetrail") -> dict:
+def export_case(cases: Any, signing_keys: Any, case_id: UUID, issuer: str) -> dict:
     rows = cases.recorder.select_events(case_id)
     if not rows:
         raise NothingToExport(str(case_id))

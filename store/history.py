@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from service.storage import sealing
-from service.storage.mapper import event_type
+from store import sealing
+from store.mapper import event_type
 
 MAX_PAGE = 500
 # Bookkeeping the history shows under its own names (or not at all), not in `data`.

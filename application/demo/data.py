@@ -1,4 +1,4 @@
-"""The vocabulary of the demo data set (service/demo.py): who meets whom, where.
+"""The vocabulary of the demo data set (application/demo): who meets whom, where.
 
 Names are common given and family names of each nationality, combined at random:
 the people are invented. Places are real Central Asian crossings and towns, so a

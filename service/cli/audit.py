@@ -1,4 +1,5 @@
-"""`casetrail verify`, `export-case`, `checkpoint` and `rotate-master-key` (issues 6, 7).
+"""`casetrail verify`, `export-case`, `checkpoint` and `rotate-master-key`: integrity
+and personal-data keys from the command line.
 
 Exit codes: 0 intact, 1 something does not verify (each break named on stdout),
 2 the command could not run (bad file, unknown case)."""
@@ -10,23 +11,14 @@ import sys
 from uuid import UUID
 
 from service.config import Config
-
-
-def _cases(config: Config):
-    from service.cases import Cases
-    from service.database import persistence_env
-    from service.storage import case_keys_for
-
-    keys = case_keys_for(config.database_url, config.master_key, config.retired_master_keys, config.var_dir)
-    return Cases(env=persistence_env(config.database_url), case_keys=keys)
-
-
-def _signing_keys(config: Config):
-    from auth.keys import SigningKeys
-
-    # The embedded issuer's keys, as the API uses; with an external provider, the audit key of our own.
-    directory = "keys" if config.embedded_issuer else "audit-keys"
-    return SigningKeys(config.var_dir / directory, config.token_ttl_seconds)
+from service.wiring import open_store, signing_keys_for
+from store.bundles import NothingToExport, verify_bundle
+from store.bundles import export_case as export
+from store.case_keys import CaseKeys
+from store.checkpoints import Checkpoints, StoreBroken, verify_against_store
+from store.database import Database
+from store.integrity import verify_store
+from store.master_keys import MasterKeys, generate_key_file, retire_key_files
 
 
 def _read_json(path: str | None) -> dict | None:
@@ -43,10 +35,6 @@ def verify_args(p: argparse.ArgumentParser) -> None:
 
 
 def verify(args: argparse.Namespace, config: Config) -> int:
-    from service.storage.bundles import verify_bundle
-    from service.storage.checkpoints import verify_against_store
-    from service.storage.integrity import verify_store
-
     try:
         jwks = _read_json(args.jwks)
         if args.bundle:  # needs nothing but the file: no database is opened
@@ -56,7 +44,7 @@ def verify(args: argparse.Namespace, config: Config) -> int:
     except (OSError, ValueError) as exc:
         print(f"cannot read input: {type(exc).__name__}", file=sys.stderr)
         return 2
-    cases = _cases(config)
+    database, cases = open_store(config)
     try:
         if document is not None:
             return _report(verify_against_store(cases, document, jwks),
@@ -70,6 +58,7 @@ def verify(args: argparse.Namespace, config: Config) -> int:
         return _report(problems, f"{count} case(s) verified")
     finally:
         cases.close()
+        database.close()
 
 
 def _report(problems: list[str], ok: str) -> int:
@@ -86,11 +75,9 @@ def export_args(p: argparse.ArgumentParser) -> None:
 
 
 def export_case(args: argparse.Namespace, config: Config) -> int:
-    from service.storage.bundles import NothingToExport, export_case as export
-
-    cases = _cases(config)
+    database, cases = open_store(config)
     try:
-        bundle = export(cases, _signing_keys(config), args.case_id, config.oauth_issuer or "casetrail")
+        bundle = export(cases, signing_keys_for(config), args.case_id, config.issuer)
     except NothingToExport:
         print(f"no case {args.case_id}", file=sys.stderr)
         return 2
@@ -99,19 +86,16 @@ def export_case(args: argparse.Namespace, config: Config) -> int:
         return 1
     finally:
         cases.close()
+        database.close()
     json.dump(bundle, sys.stdout, indent=1)
     print()
     return 0
 
 
 def checkpoint(args: argparse.Namespace, config: Config) -> int:
-    from service.database import Database
-    from service.storage.checkpoints import Checkpoints, StoreBroken
-
-    cases, database = _cases(config), Database(config.database_url)
+    database, cases = open_store(config)
     try:
-        record = Checkpoints(database, cases, _signing_keys(config), config.oauth_issuer or "casetrail") \
-            .create("cli")
+        record = Checkpoints(database, cases, signing_keys_for(config), config.issuer).create("cli")
     except StoreBroken as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -128,10 +112,6 @@ def rotate_master_key(args: argparse.Namespace, config: Config) -> int:
     Embedded default: makes a new key file first and deletes the old ones after.
     Configured keys: set the new CASETRAIL_MASTER_KEY and the old one in
     CASETRAIL_RETIRED_MASTER_KEYS, run this, then drop the retired one."""
-    from service.database import Database
-    from service.storage import CaseKeys
-    from service.storage.master_keys import MasterKeys, generate_key_file, retire_key_files
-
     embedded = not config.master_key
     if embedded:
         masters = MasterKeys.from_settings(None, None, config.var_dir)  # makes the first key if none yet

@@ -16,9 +16,9 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
-from service.database import Database
-from service.storage import signing
-from service.storage.integrity import heads, snapshot, verify_case
+from store import signing
+from store.database import Database
+from store.integrity import heads, snapshot, verify_case
 
 TYP = "casetrail-checkpoint+jws"
 _DDL = """CREATE TABLE IF NOT EXISTS checkpoints (
@@ -43,7 +43,7 @@ class StoreBroken(Exception):
 
 
 class Checkpoints:
-    def __init__(self, database: Database, cases: Any, signing_keys: Any, issuer: str = "casetrail"):
+    def __init__(self, database: Database, cases: Any, signing_keys: Any, issuer: str):
         self.database, self.cases, self.signing_keys, self.issuer = database, cases, signing_keys, issuer
         with database.transaction() as cur:
             cur.execute(_DDL)

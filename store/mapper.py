@@ -20,13 +20,12 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder, \
-    find_id_convertor
+from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder, find_id_convertor
 from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.vocabulary import ERASED, PERSONAL_EVENT_PATHS
-from service.storage import sealing
-from service.storage.case_keys import CaseKeyDestroyed, CaseKeys
+from store import sealing
+from store.case_keys import CaseKeyDestroyed, CaseKeys
 
 log = logging.getLogger("casetrail.storage")
 CIPHERTEXT = "_ct_"
